@@ -1,0 +1,1 @@
+"""checkdeck's user-facing side: the command line and the Textual app."""

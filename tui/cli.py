@@ -1,0 +1,151 @@
+"""The `checkdeck` command: the app, `run` for CI, `list`, `init`."""
+
+from __future__ import annotations
+
+import argparse
+import difflib
+import sys
+from collections.abc import Sequence
+from datetime import datetime
+from pathlib import Path
+
+from validators.config import Config, ConfigError, find_config, load_config
+from validators.detect import detect, render_config
+from validators.exports import ExportError, renderer_for
+
+from .headless import EXIT_USAGE, run_headless, started_line
+
+SUBCOMMANDS = ("run", "list", "init")
+
+
+def _common(parser: argparse.ArgumentParser) -> None:
+    parser.add_argument("path", nargs="?", default=".", type=Path, help="project directory (default: .)")
+    parser.add_argument("--config", type=Path, help="config file (default: checkdeck.toml or pyproject.toml, searched upward)")
+
+
+def build_app_parser() -> argparse.ArgumentParser:
+    parser = argparse.ArgumentParser(
+        prog="checkdeck",
+        description="Open the live view of a repository's validators (headless when stdout is not a terminal).",
+        epilog="Subcommands: run (headless, for CI), list, init. `checkdeck SUBCOMMAND -h` for more.",
+    )
+    _common(parser)
+    parser.set_defaults(command=None)
+    return parser
+
+
+def build_parser() -> argparse.ArgumentParser:
+    parser = argparse.ArgumentParser(
+        prog="checkdeck",
+        description="Run a repository's pre-deploy validators concurrently and watch them live.",
+        epilog="Subcommands: run (headless, for CI), list, init. `checkdeck SUBCOMMAND -h` for more.",
+    )
+    sub = parser.add_subparsers(dest="command")
+    run = sub.add_parser("run", help="run headless and exit with the result")
+    _common(run)
+    run.add_argument("--only", nargs="+", metavar="NAME", action="extend", help="run only these validators")
+    run.add_argument("--export", nargs="+", metavar="FILE", type=Path, action="extend", default=[],
+                     help="write the report; format from the extension: .json .md .xml (JUnit) .sarif")
+    run.add_argument("--concurrency", type=int, metavar="N", help="validators at once (default: config, else CPUs)")
+    lst = sub.add_parser("list", help="show the validators that would run and where each came from")
+    _common(lst)
+    init = sub.add_parser("init", help="write the detected validators to checkdeck.toml")
+    _common(init)
+    init.add_argument("--force", action="store_true", help="overwrite an existing checkdeck.toml")
+    return parser
+
+
+def load(path: Path, config_path: Path | None) -> Config:
+    if config_path is not None:
+        return load_config(config_path)
+    if not path.exists():
+        raise FileNotFoundError(f"{path}: no such directory")
+    found = find_config(path)
+    if found is not None:
+        return load_config(found)
+    project = path.resolve()
+    return Config(project, None, tuple(detect(project)))
+
+
+def _fail(message: str) -> int:
+    print(f"checkdeck: {message}", file=sys.stderr)
+    return EXIT_USAGE
+
+
+def main(argv: Sequence[str] | None = None) -> int:
+    args_list = list(sys.argv[1:] if argv is None else argv)
+    first = next((a for a in args_list if not a.startswith("-")), None)
+    use_sub = first in SUBCOMMANDS
+    parser = build_parser() if use_sub else build_app_parser()
+    args = parser.parse_args(args_list)
+    try:
+        config = load(args.path, args.config)
+    except ConfigError as exc:
+        for problem in exc.problems:
+            print(f"checkdeck: {problem}", file=sys.stderr)
+        print("checkdeck: nothing was run: fix the config first", file=sys.stderr)
+        return EXIT_USAGE
+    except FileNotFoundError as exc:
+        return _fail(str(exc))
+    if args.command == "list":
+        return cmd_list(config)
+    if args.command == "init":
+        return cmd_init(config, args.force)
+    only: list[str] | None = getattr(args, "only", None)
+    exports: list[Path] = getattr(args, "export", [])
+    names = [s.name for s in config.validators]
+    for name in only or []:
+        if name not in names:
+            close = difflib.get_close_matches(name, names, n=1)
+            return _fail(f"--only {name}: no such validator" + (f"; did you mean {close[0]!r}?" if close else f" (have: {', '.join(names)})"))
+    for path in exports:
+        try:
+            renderer_for(path)
+        except ExportError as exc:
+            return _fail(str(exc))
+    if args.command is None and sys.stdout.isatty():
+        return _fail(
+            "the interactive app is not available in this version yet; "
+            "use `checkdeck run` for a headless run"
+        )
+    if not config.validators:
+        return _fail(f"no validators configured or detected in {config.project_dir}; see `checkdeck init`")
+    concurrency = getattr(args, "concurrency", None)
+    if concurrency is not None and concurrency < 1:
+        return _fail("--concurrency must be at least 1")
+    print(started_line(config, datetime.now()), flush=True)
+    if config.path is None:
+        for spec in config.validators:
+            print(f"  {spec.name}: {spec.source}", flush=True)
+    return run_headless(config, only=only, exports=exports, concurrency=concurrency)
+
+
+def cmd_list(config: Config) -> int:
+    if config.path is None:
+        print(f"No config file; detected in {config.project_dir}:")
+    else:
+        print(f"From {config.path}:")
+    if not config.validators:
+        print("  (nothing)")
+    width = max((len(s.name) for s in config.validators), default=0)
+    for spec in config.validators:
+        command = spec.options.get("run")
+        target = f"  $ {command}" if command else ""
+        print(f"  {spec.name:<{width}}  {spec.kind:<10} {spec.source}{target}")
+    return 0
+
+
+def cmd_init(config: Config, force: bool) -> int:
+    target = config.project_dir / "checkdeck.toml"
+    if target.exists() and not force:
+        return _fail(f"{target} exists; use --force to overwrite it")
+    specs = list(config.validators) if config.path is None else list(detect(config.project_dir))
+    target.write_text(render_config(specs), encoding="utf-8")
+    print(f"wrote {target} with {len(specs)} validators")
+    for spec in specs:
+        print(f"  {spec.name}: {spec.source}")
+    return 0
+
+
+def entry() -> None:
+    sys.exit(main())

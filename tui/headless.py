@@ -1,0 +1,143 @@
+"""`checkdeck run`: the same run as the app, printed line by line for CI and pipes."""
+
+from __future__ import annotations
+
+import signal
+import sys
+from collections.abc import Sequence
+from datetime import datetime
+from pathlib import Path
+from typing import TextIO
+
+import anyio
+from anyio.streams.memory import MemoryObjectReceiveStream
+from rich.console import Console
+from rich.table import Table
+
+from validators.config import Config
+from validators.durations import format_duration
+from validators.exports import export
+from validators.exports.json_report import render as render_json
+from validators.exports.atomic import write_atomic
+from validators.model import Event, RunSummary, Severity, Status, StatusChanged
+from validators.registry import create
+from validators.run_store import SUMMARY_NAME
+from validators.runner import DEFAULT_TIMEOUT_S, Runner
+
+SYMBOLS = {
+    Status.PENDING: "·",
+    Status.RUNNING: "▶",
+    Status.PASSED: "✔",
+    Status.FAILED: "✘",
+    Status.ERROR: "!",
+    Status.SKIPPED: "-",
+    Status.CANCELLED: "■",
+}
+STYLES = {
+    Status.PASSED: "green",
+    Status.FAILED: "red",
+    Status.ERROR: "bold red",
+    Status.CANCELLED: "yellow",
+    Status.RUNNING: "cyan",
+}
+EXIT_OK, EXIT_FAILED, EXIT_USAGE, EXIT_INTERRUPTED = 0, 1, 2, 130
+MAX_FINDINGS_SHOWN = 10
+
+
+async def _print_events(events: MemoryObjectReceiveStream[Event], console: Console) -> None:
+    async with events:
+        async for event in events:
+            if isinstance(event, StatusChanged) and event.status is not Status.PENDING:
+                stamp = event.at.astimezone().strftime("%H:%M:%S")
+                attempt = f" (attempt {event.attempt})" if event.attempt > 1 else ""
+                detail = ""
+                if event.result is not None:
+                    detail = f"  {format_duration(event.result.duration_s)}  {event.summary}"
+                console.print(
+                    f"{stamp} {SYMBOLS[event.status]} {event.name}{attempt}: {event.status.value}{detail}",
+                    style=STYLES.get(event.status),
+                    markup=False,
+                    highlight=False,
+                )
+
+
+def print_summary(summary: RunSummary, console: Console) -> None:
+    table = Table(title=f"checkdeck: {summary.status.value} in {format_duration(summary.duration_s)}")
+    for column in ("", "validator", "kind", "status", "time", "summary"):
+        table.add_column(column, overflow="fold")
+    for r in summary.results:
+        table.add_row(
+            SYMBOLS[r.status], r.name, r.kind, r.status.value, format_duration(r.duration_s), r.summary,
+            style=STYLES.get(r.status),
+        )
+    console.print(table)
+    for r in summary.results:
+        shown = [f for f in r.findings if f.severity is not Severity.INFO][:MAX_FINDINGS_SHOWN]
+        for f in shown:
+            where = f"{f.path}:{f.line}: " if f.path and f.line else (f"{f.path}: " if f.path else "")
+            console.print(f"{r.name}: {where}{f.severity.value} [{f.rule}] {f.message}", markup=False, highlight=False)
+            if f.hint:
+                console.print(f"    hint: {f.hint}", markup=False, highlight=False)
+        hidden = len(r.findings) - len(shown)
+        if hidden > 0 and shown:
+            console.print(f"{r.name}: … {hidden} more findings in the report", markup=False)
+        if r.status.bad and r.log_path:
+            console.print(f"{r.name}: full log: {r.log_path}", markup=False, highlight=False)
+
+
+def run_headless(
+    config: Config,
+    *,
+    only: Sequence[str] | None,
+    exports: Sequence[Path],
+    concurrency: int | None,
+    out: TextIO | None = None,
+) -> int:
+    console = Console(file=out or sys.stdout, highlight=False, soft_wrap=True)
+    interrupted = False
+
+    async def main() -> RunSummary:
+        nonlocal interrupted
+        signal_scope = anyio.CancelScope()
+        async with anyio.create_task_group() as tg:
+            async with Runner(
+                config.validators,
+                project_dir=config.project_dir,
+                factory=create,
+                concurrency=concurrency or config.concurrency,
+                default_timeout_s=config.timeout_s or DEFAULT_TIMEOUT_S,
+            ) as runner:
+                # The printer ends by itself when the runner closes its event stream.
+                tg.start_soon(_print_events, runner.subscribe(), console)
+
+                async def watch_signals() -> None:
+                    nonlocal interrupted
+                    with signal_scope, anyio.open_signal_receiver(
+                        signal.SIGINT, signal.SIGTERM, signal.SIGHUP
+                    ) as signals:
+                        async for signum in signals:
+                            interrupted = True
+                            console.print(
+                                f"{signal.Signals(signum).name}: stopping every validator…", markup=False
+                            )
+                            runner.cancel_all()
+
+                tg.start_soon(watch_signals)
+                summary = await runner.run_all(only)
+                signal_scope.cancel()
+        return summary
+
+    summary = anyio.run(main)
+    write_atomic(summary.run_dir / SUMMARY_NAME, render_json(summary))
+    print_summary(summary, console)
+    for path in exports:
+        export(summary, path)
+        console.print(f"wrote {path}", markup=False, highlight=False)
+    if interrupted:
+        return EXIT_INTERRUPTED
+    return EXIT_OK if summary.status in (Status.PASSED, Status.SKIPPED) else EXIT_FAILED
+
+
+def started_line(config: Config, now: datetime) -> str:
+    source = config.path if config.path else "detected (no config file)"
+    return f"checkdeck {now:%H:%M:%S}: {len(config.validators)} validators from {source}"

@@ -1,0 +1,52 @@
+"""SARIF 2.1.0: one run per validator, one result per finding, as GitHub code scanning reads it."""
+
+from __future__ import annotations
+
+import json
+
+from ..model import Finding, RunSummary, Severity, ValidatorResult
+
+SCHEMA = "https://json.schemastore.org/sarif-2.1.0.json"
+LEVELS = {Severity.ERROR: "error", Severity.WARNING: "warning", Severity.INFO: "note"}
+
+
+def _result(f: Finding, fallback_path: str) -> dict[str, object]:
+    region: dict[str, object] = {"startLine": f.line} if f.line and f.line > 0 else {}
+    physical: dict[str, object] = {
+        "artifactLocation": {"uri": f.path or fallback_path, "uriBaseId": "%SRCROOT%"}
+    }
+    if region:
+        physical["region"] = region
+    message = f.message + (f"\nFix: {f.hint}" if f.hint else "")
+    return {
+        "ruleId": f.rule,
+        "level": LEVELS[f.severity],
+        "message": {"text": message},
+        "locations": [{"physicalLocation": physical}],
+    }
+
+
+def _run(r: ValidatorResult, fallback_path: str) -> dict[str, object]:
+    rules = sorted({f.rule for f in r.findings})
+    return {
+        "tool": {
+            "driver": {
+                "name": "checkdeck",
+                "informationUri": "https://github.com/checkdeck/checkdeck",
+                "rules": [{"id": rule, "name": rule.replace("/", "-")} for rule in rules],
+            }
+        },
+        "automationDetails": {"id": f"checkdeck/{r.name}/"},
+        "results": [_result(f, fallback_path) for f in r.findings],
+        "properties": {"validator": r.name, "kind": r.kind, "status": r.status.value},
+    }
+
+
+def render(summary: RunSummary, config_path: str = "checkdeck.toml") -> str:
+    """Findings without a file are placed on the config file: code scanning needs a location."""
+    sarif = {
+        "$schema": SCHEMA,
+        "version": "2.1.0",
+        "runs": [_run(r, config_path) for r in summary.results],
+    }
+    return json.dumps(sarif, indent=2, ensure_ascii=False) + "\n"

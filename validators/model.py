@@ -1,0 +1,151 @@
+"""Plain data passed between the engine, the exporters and the UI: results, findings, events."""
+
+from __future__ import annotations
+
+import enum
+from dataclasses import dataclass, field
+from datetime import datetime
+from pathlib import Path
+from typing import Mapping
+
+
+class Status(str, enum.Enum):
+    PENDING = "pending"
+    RUNNING = "running"
+    PASSED = "passed"
+    FAILED = "failed"
+    ERROR = "error"
+    SKIPPED = "skipped"
+    CANCELLED = "cancelled"
+
+    @property
+    def finished(self) -> bool:
+        return self not in (Status.PENDING, Status.RUNNING)
+
+    @property
+    def bad(self) -> bool:
+        return self in (Status.FAILED, Status.ERROR)
+
+
+class Severity(str, enum.Enum):
+    ERROR = "error"
+    WARNING = "warning"
+    INFO = "info"
+
+
+@dataclass(frozen=True)
+class Finding:
+    severity: Severity
+    rule: str
+    message: str
+    path: str | None = None
+    line: int | None = None
+    hint: str | None = None
+
+
+@dataclass(frozen=True)
+class Check:
+    """One test or check inside a validator (a pytest test, one rule): a JUnit testcase."""
+
+    name: str
+    status: Status
+    duration_s: float = 0.0
+    message: str | None = None
+    path: str | None = None
+    line: int | None = None
+    classname: str | None = None
+
+
+@dataclass(frozen=True)
+class ValidatorSpec:
+    """One validator as configured (or detected): what to run, not how it went."""
+
+    name: str
+    kind: str
+    options: Mapping[str, object] = field(default_factory=dict)
+    timeout_s: float | None = None
+    source: str = "config"  # "config" with file:line, or "detected: <why>"
+
+
+@dataclass(frozen=True)
+class ValidatorResult:
+    name: str
+    kind: str
+    status: Status
+    duration_s: float
+    summary: str
+    findings: tuple[Finding, ...] = ()
+    checks: tuple[Check, ...] = ()
+    exit_code: int | None = None
+    log_path: Path | None = None
+    started_at: datetime | None = None
+    finished_at: datetime | None = None
+    attempt: int = 1
+
+
+@dataclass(frozen=True)
+class RunSummary:
+    status: Status
+    started_at: datetime
+    duration_s: float
+    project_dir: Path
+    run_dir: Path
+    results: tuple[ValidatorResult, ...]
+
+    def count(self, status: Status) -> int:
+        return sum(1 for r in self.results if r.status is status)
+
+
+# Events: what a run emits, in order, to every subscriber.
+
+
+@dataclass(frozen=True)
+class StatusChanged:
+    name: str
+    attempt: int
+    status: Status
+    at: datetime
+    summary: str = ""
+    result: ValidatorResult | None = None  # set once the status is final
+
+
+@dataclass(frozen=True)
+class LogLine:
+    """A line of output; `text` keeps SGR colour codes but no other control sequence."""
+
+    at: datetime
+    stream: str  # "stdout", "stderr" or "checkdeck" for the engine's own notes
+    text: str
+
+
+@dataclass(frozen=True)
+class LogBatch:
+    """Lines arrive in batches so that a flood of output costs one event per batch."""
+
+    name: str
+    attempt: int
+    lines: tuple[LogLine, ...]
+
+
+@dataclass(frozen=True)
+class FindingReported:
+    name: str
+    attempt: int
+    finding: Finding
+
+
+@dataclass(frozen=True)
+class Progress:
+    name: str
+    attempt: int
+    done: int
+    total: int | None
+    label: str = ""
+
+
+@dataclass(frozen=True)
+class RunFinished:
+    summary: RunSummary
+
+
+Event = StatusChanged | LogBatch | FindingReported | Progress | RunFinished
