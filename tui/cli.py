@@ -20,7 +20,9 @@ SUBCOMMANDS = ("run", "list", "init")
 
 def _common(parser: argparse.ArgumentParser) -> None:
     parser.add_argument("path", nargs="?", default=".", type=Path, help="project directory (default: .)")
-    parser.add_argument("--config", type=Path, help="config file (default: checkdeck.toml or pyproject.toml, searched upward)")
+    parser.add_argument(
+        "--config", type=Path, help="config file (default: checkdeck.toml or pyproject.toml, searched upward)"
+    )
 
 
 def build_app_parser() -> argparse.ArgumentParser:
@@ -44,8 +46,15 @@ def build_parser() -> argparse.ArgumentParser:
     run = sub.add_parser("run", help="run headless and exit with the result")
     _common(run)
     run.add_argument("--only", nargs="+", metavar="NAME", action="extend", help="run only these validators")
-    run.add_argument("--export", nargs="+", metavar="FILE", type=Path, action="extend", default=[],
-                     help="write the report; format from the extension: .json .md .xml (JUnit) .sarif")
+    run.add_argument(
+        "--export",
+        nargs="+",
+        metavar="FILE",
+        type=Path,
+        action="extend",
+        default=[],
+        help="write the report; format from the extension: .json .md .xml (JUnit) .sarif",
+    )
     run.add_argument("--concurrency", type=int, metavar="N", help="validators at once (default: config, else CPUs)")
     lst = sub.add_parser("list", help="show the validators that would run and where each came from")
     _common(lst)
@@ -97,17 +106,17 @@ def main(argv: Sequence[str] | None = None) -> int:
     for name in only or []:
         if name not in names:
             close = difflib.get_close_matches(name, names, n=1)
-            return _fail(f"--only {name}: no such validator" + (f"; did you mean {close[0]!r}?" if close else f" (have: {', '.join(names)})"))
+            return _fail(
+                f"--only {name}: no such validator"
+                + (f"; did you mean {close[0]!r}?" if close else f" (have: {', '.join(names)})")
+            )
     for path in exports:
         try:
             renderer_for(path)
         except ExportError as exc:
             return _fail(str(exc))
     if args.command is None and sys.stdout.isatty():
-        return _fail(
-            "the interactive app is not available in this version yet; "
-            "use `checkdeck run` for a headless run"
-        )
+        return _fail("the interactive app is not available in this version yet; use `checkdeck run` for a headless run")
     if not config.validators:
         return _fail(f"no validators configured or detected in {config.project_dir}; see `checkdeck init`")
     concurrency = getattr(args, "concurrency", None)

@@ -17,8 +17,8 @@ from rich.table import Table
 from validators.config import Config
 from validators.durations import format_duration
 from validators.exports import export
-from validators.exports.json_report import render as render_json
 from validators.exports.atomic import write_atomic
+from validators.exports.json_report import render as render_json
 from validators.model import Event, RunSummary, Severity, Status, StatusChanged
 from validators.registry import create
 from validators.run_store import SUMMARY_NAME
@@ -67,7 +67,12 @@ def print_summary(summary: RunSummary, console: Console) -> None:
         table.add_column(column, overflow="fold")
     for r in summary.results:
         table.add_row(
-            SYMBOLS[r.status], r.name, r.kind, r.status.value, format_duration(r.duration_s), r.summary,
+            SYMBOLS[r.status],
+            r.name,
+            r.kind,
+            r.status.value,
+            format_duration(r.duration_s),
+            r.summary,
             style=STYLES.get(r.status),
         )
     console.print(table)
@@ -75,7 +80,8 @@ def print_summary(summary: RunSummary, console: Console) -> None:
         shown = [f for f in r.findings if f.severity is not Severity.INFO][:MAX_FINDINGS_SHOWN]
         for f in shown:
             where = f"{f.path}:{f.line}: " if f.path and f.line else (f"{f.path}: " if f.path else "")
-            console.print(f"{r.name}: {where}{f.severity.value} [{f.rule}] {f.message}", markup=False, highlight=False)
+            first_line = f.message.splitlines()[0] if f.message else ""
+            console.print(f"{r.name}: {where}{f.severity.value} [{f.rule}] {first_line}", markup=False, highlight=False)
             if f.hint:
                 console.print(f"    hint: {f.hint}", markup=False, highlight=False)
         hidden = len(r.findings) - len(shown)
@@ -112,14 +118,13 @@ def run_headless(
 
                 async def watch_signals() -> None:
                     nonlocal interrupted
-                    with signal_scope, anyio.open_signal_receiver(
-                        signal.SIGINT, signal.SIGTERM, signal.SIGHUP
-                    ) as signals:
+                    with (
+                        signal_scope,
+                        anyio.open_signal_receiver(signal.SIGINT, signal.SIGTERM, signal.SIGHUP) as signals,
+                    ):
                         async for signum in signals:
                             interrupted = True
-                            console.print(
-                                f"{signal.Signals(signum).name}: stopping every validator…", markup=False
-                            )
+                            console.print(f"{signal.Signals(signum).name}: stopping every validator…", markup=False)
                             runner.cancel_all()
 
                 tg.start_soon(watch_signals)

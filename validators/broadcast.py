@@ -17,7 +17,7 @@ class Broadcast(Generic[T]):
     def __init__(self) -> None:
         self._senders: list[MemoryObjectSendStream[T]] = []
 
-    def subscribe(self, buffer: int = 256) -> MemoryObjectReceiveStream[T]:
+    def subscribe(self, buffer: int = 64) -> MemoryObjectReceiveStream[T]:
         send, receive = anyio.create_memory_object_stream[T](buffer)
         self._senders.append(send)
         return receive

@@ -89,12 +89,8 @@ class CommandValidator(Validator):
             events_path = Path(tmp) / "events.jsonl"
             events_path.touch()
             env["CHECKDECK_PYTEST_EVENTS"] = str(events_path)
-            env["PYTHONPATH"] = os.pathsep.join(
-                p for p in (str(PLUGIN_DIR), env.get("PYTHONPATH", "")) if p
-            )
-            env["PYTEST_ADDOPTS"] = " ".join(
-                p for p in (env.get("PYTEST_ADDOPTS", ""), "-p checkdeck_pytest") if p
-            )
+            env["PYTHONPATH"] = os.pathsep.join(p for p in (str(PLUGIN_DIR), env.get("PYTHONPATH", "")) if p)
+            env["PYTEST_ADDOPTS"] = " ".join(p for p in (env.get("PYTEST_ADDOPTS", ""), "-p checkdeck_pytest") if p)
             tally = _PytestTally(cwd, self.project_dir)
             async with anyio.create_task_group() as tg:
                 tg.start_soon(tally.follow, events_path, ctx)
@@ -168,7 +164,8 @@ class _PytestTally:
             self.seen += 1
             self.counts[kind] = self.counts.get(kind, 0) + 1
         path = self._relative(record.get("path"))
-        line = record.get("line") if isinstance(record.get("line"), int) else None
+        raw_line = record.get("line")
+        line = raw_line if isinstance(raw_line, int) and raw_line > 0 else None
         message = str(record.get("message") or "")
         status = {"passed": Status.PASSED, "skipped": Status.SKIPPED, "failed": Status.FAILED}.get(
             outcome, Status.ERROR

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import difflib
+import re
 import tomllib
 from dataclasses import dataclass
 from pathlib import Path
@@ -76,8 +77,10 @@ def load_config(path: Path) -> Config:
     try:
         data = tomllib.loads(text)
     except tomllib.TOMLDecodeError as exc:
-        line = getattr(exc, "lineno", None)
-        message = getattr(exc, "msg", str(exc))
+        # Python 3.11's tomllib puts the position only in the message text.
+        match = re.search(r"\s*\(at line (\d+), column \d+\)", str(exc))
+        line = int(match.group(1)) if match else None
+        message = str(exc)[: match.start()] if match else str(exc)
         raise ConfigError([Problem(path, line, None, f"invalid TOML: {message}")]) from exc
     is_pyproject = path.name == "pyproject.toml"
     prefix: tuple[str, ...] = ("tool", "checkdeck") if is_pyproject else ()
@@ -119,7 +122,10 @@ class _Loader:
             if spec is None:
                 continue
             if spec.name in seen:
-                self.problem(("validators", index, "name"), f"duplicate name {spec.name!r} (also validator #{seen[spec.name] + 1})")
+                self.problem(
+                    ("validators", index, "name"),
+                    f"duplicate name {spec.name!r} (also validator #{seen[spec.name] + 1})",
+                )
                 continue
             seen[spec.name] = index
             specs.append(spec)

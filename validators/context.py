@@ -3,13 +3,13 @@
 from __future__ import annotations
 
 from collections.abc import Awaitable, Callable, Mapping, Sequence
-from datetime import datetime, timezone
+from datetime import UTC, datetime
 from pathlib import Path
 from typing import BinaryIO
 
 import anyio
 
-from .model import Check, Event, Finding, FindingReported, LogBatch, LogLine, Progress
+from .model import Check, Event, Finding, FindingReported, LogBatch, LogChunk, Progress
 from .process import ProcessOutcome, run_process
 from .terminal_text import sanitize
 
@@ -38,7 +38,8 @@ class RunContext:
         self._log = log_file
         self._publish = publish
         self._term_grace_s = term_grace_s
-        self._pending: list[LogLine] = []
+        self._pending: list[LogChunk] = []
+        self._pending_lines = 0
         self._findings: list[Finding] = []
         self._checks: list[Check] = []
         self._lock = anyio.Lock()
@@ -55,7 +56,7 @@ class RunContext:
         """The engine's or validator's own note, written to the log like process output."""
         lines = text.splitlines() or [""]
         self._log.write(("".join(f"{line}\n" for line in lines)).encode("utf-8", "replace"))
-        await self._add_lines("checkdeck", datetime.now(timezone.utc), [sanitize(x) for x in lines])
+        await self._add_lines("checkdeck", datetime.now(UTC), [sanitize(x) for x in lines])
 
     async def report(self, finding: Finding) -> None:
         self._findings.append(finding)
@@ -76,7 +77,7 @@ class RunContext:
         cwd: Path | None = None,
         env: Mapping[str, str] | None = None,
     ) -> ProcessOutcome:
-        return await run_process(
+        outcome = await run_process(
             command,
             cwd=cwd or self.project_dir,
             env=env,
@@ -84,17 +85,24 @@ class RunContext:
             sink=self._add_lines,
             term_grace_s=self._term_grace_s,
         )
+        if outcome.leftovers_killed:
+            await self.log(
+                f"[checkdeck] the command left {outcome.leftovers_killed} process(es) running; they were ended"
+            )
+        return outcome
 
     async def _add_lines(self, stream: str, at: datetime, texts: list[str]) -> None:
-        self._pending.extend(LogLine(at, stream, text) for text in texts)
-        if len(self._pending) >= BATCH_LINES:
+        if not texts:
+            return
+        self._pending.append(LogChunk(at, stream, tuple(texts)))
+        self._pending_lines += len(texts)
+        if self._pending_lines >= BATCH_LINES:
             await self.flush()
 
     async def flush(self) -> None:
         async with self._lock:
-            while self._pending:
-                batch = tuple(self._pending[:BATCH_LINES])
-                del self._pending[:BATCH_LINES]
+            if self._pending:
+                batch, self._pending, self._pending_lines = tuple(self._pending), [], 0
                 await self._publish(LogBatch(self.name, self.attempt, batch))
 
     async def flush_periodically(self) -> None:

@@ -44,9 +44,7 @@ def detect(project_dir: Path) -> list[ValidatorSpec]:
     python = _python(project_dir)
     why = _has_tests(project_dir)
     if why:
-        specs.append(
-            ValidatorSpec("tests", "command", {"run": f"{python} -m pytest -q"}, source=f"detected: {why}")
-        )
+        specs.append(ValidatorSpec("tests", "command", {"run": f"{python} -m pytest -q"}, source=f"detected: {why}"))
     tool = _pyproject(project_dir).get("tool")
     tool = tool if isinstance(tool, dict) else {}
     if "ruff" in tool or (project_dir / "ruff.toml").is_file() or (project_dir / ".ruff.toml").is_file():

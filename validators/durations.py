@@ -11,21 +11,21 @@ _UNIT_S = {"ms": 0.001, "s": 1.0, "m": 60.0, "h": 3600.0}
 def parse_duration(value: object) -> float:
     """Seconds for a TOML value; raises ValueError with a message fit for the user."""
     if isinstance(value, bool):
-        raise ValueError("expected a duration like \"90s\" or \"10m\", got a boolean")
+        raise ValueError('expected a duration like "90s" or "10m", got a boolean')
     if isinstance(value, (int, float)):
         seconds = float(value)
     elif isinstance(value, str):
         text = value.strip().lower()
         pos, seconds = 0, 0.0
         for match in _PART.finditer(text):
-            if text[pos:match.start()].strip():
+            if text[pos : match.start()].strip():
                 break
             seconds += float(match.group(1)) * _UNIT_S[match.group(2)]
             pos = match.end()
         if pos == 0 or text[pos:].strip():
-            raise ValueError(f"{value!r} is not a duration; write e.g. \"90s\", \"10m\" or \"1h30m\"")
+            raise ValueError(f'{value!r} is not a duration; write e.g. "90s", "10m" or "1h30m"')
     else:
-        raise ValueError(f"expected a duration like \"90s\", got {type(value).__name__}")
+        raise ValueError(f'expected a duration like "90s", got {type(value).__name__}')
     if seconds <= 0:
         raise ValueError(f"duration must be positive, got {value!r}")
     return seconds

@@ -3,13 +3,13 @@
 from __future__ import annotations
 
 import enum
+from collections.abc import Iterator, Mapping
 from dataclasses import dataclass, field
 from datetime import datetime
 from pathlib import Path
-from typing import Mapping
 
 
-class Status(str, enum.Enum):
+class Status(enum.StrEnum):
     PENDING = "pending"
     RUNNING = "running"
     PASSED = "passed"
@@ -27,7 +27,7 @@ class Status(str, enum.Enum):
         return self in (Status.FAILED, Status.ERROR)
 
 
-class Severity(str, enum.Enum):
+class Severity(enum.StrEnum):
     ERROR = "error"
     WARNING = "warning"
     INFO = "info"
@@ -110,21 +110,31 @@ class StatusChanged:
 
 
 @dataclass(frozen=True)
-class LogLine:
-    """A line of output; `text` keeps SGR colour codes but no other control sequence."""
+class LogChunk:
+    """Lines read from one stream at one moment; each keeps SGR colour codes but no other
+    control sequence. One object per read, not per line, keeps a flood of output cheap."""
 
     at: datetime
     stream: str  # "stdout", "stderr" or "checkdeck" for the engine's own notes
-    text: str
+    lines: tuple[str, ...]
 
 
 @dataclass(frozen=True)
 class LogBatch:
-    """Lines arrive in batches so that a flood of output costs one event per batch."""
+    """Output arrives in batches (every ~50 ms or ~500 lines), never one event per line."""
 
     name: str
     attempt: int
-    lines: tuple[LogLine, ...]
+    chunks: tuple[LogChunk, ...]
+
+    @property
+    def line_count(self) -> int:
+        return sum(len(c.lines) for c in self.chunks)
+
+    def lines(self) -> Iterator[tuple[datetime, str, str]]:
+        for chunk in self.chunks:
+            for line in chunk.lines:
+                yield chunk.at, chunk.stream, line
 
 
 @dataclass(frozen=True)

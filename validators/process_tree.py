@@ -4,78 +4,90 @@ from __future__ import annotations
 
 import os
 import signal
-import time
-from pathlib import Path
+from typing import NamedTuple
 
-PROC = Path("/proc")
 TOKEN_VAR = "CHECKDECK_RUN_TOKEN"
 
 
-def _alive(pid: int) -> bool:
-    """True unless the process is gone or a zombie (a zombie holds no resources but its PID)."""
-    try:
-        stat = (PROC / str(pid) / "stat").read_bytes()
-    except OSError:
-        return False
-    state = stat[stat.rfind(b")") + 2 : stat.rfind(b")") + 3]
-    return state not in (b"Z", b"X")
+class _Stat(NamedTuple):
+    ppid: int
+    pgid: int
+    start_ticks: int
+    alive: bool
 
 
-def _stat_fields(pid: int) -> tuple[int, int] | None:
-    """(ppid, pgid) of a process, or None when it is gone."""
+def _stat(pid: int) -> _Stat | None:
     try:
-        stat = (PROC / str(pid) / "stat").read_bytes()
+        with open(f"/proc/{pid}/stat", "rb") as f:
+            raw = f.read()
     except OSError:
         return None
-    fields = stat[stat.rfind(b")") + 2 :].split()
-    return int(fields[1]), int(fields[2])
+    # The command name may hold spaces and parentheses; the fields start after the last ")".
+    fields = raw[raw.rfind(b")") + 2 :].split()
+    return _Stat(int(fields[1]), int(fields[2]), int(fields[19]), fields[0] not in (b"Z", b"X"))
 
 
-def _all_pids() -> list[int]:
+def ticks_now() -> int:
+    """Now, in the clock ticks since boot that /proc/PID/stat uses for start times, less one
+    tick of rounding; 0 (meaning "any time") when it cannot be read."""
     try:
-        return [int(name) for name in os.listdir(PROC) if name.isdigit()]
-    except OSError:
-        return []
+        with open("/proc/uptime", "rb") as f:
+            uptime = float(f.read().split()[0])
+    except (OSError, ValueError, IndexError):
+        return 0
+    return max(0, int(uptime * os.sysconf("SC_CLK_TCK")) - 1)
 
 
-def _has_token(pid: int, token: bytes) -> bool:
+def _has_token(pid: int, marker: bytes) -> bool:
     try:
-        return token in (PROC / str(pid) / "environ").read_bytes()
+        with open(f"/proc/{pid}/environ", "rb") as f:
+            return marker in f.read()
     except OSError:
         return False
 
 
-def find_tree(leader: int, token: str | None) -> set[int]:
-    """PIDs in the leader's process group, its descendants, and any process carrying the token.
+def find_tree(leader: int, token: str | None, since_ticks: int = 0) -> set[int]:
+    """Live PIDs in the leader's process group, its descendants, and any process carrying the token.
 
     The token (an environment variable every child inherits) finds daemonised grandchildren
-    that called setsid() and were re-parented to init after their parent exited.
+    that called setsid() and were re-parented to init after their parent exited. Only
+    processes started after `since_ticks` can carry it, which spares reading every environ.
     """
-    pids = _all_pids()
-    parents: dict[int, int] = {}
-    found: set[int] = set()
     marker = f"{TOKEN_VAR}={token}".encode() if token else None
     me = os.getpid()
-    for pid in pids:
-        if pid == me:
+    stats: dict[int, _Stat] = {}
+    found: set[int] = set()
+    try:
+        names = os.listdir("/proc")
+    except OSError:
+        return set()
+    for name in names:
+        if not name.isdigit() or int(name) == me:
             continue
-        fields = _stat_fields(pid)
-        if fields is None:
+        pid = int(name)
+        stat = _stat(pid)
+        if stat is None:
             continue
-        ppid, pgid = fields
-        parents[pid] = ppid
-        if pgid == leader or pid == leader or (marker is not None and _has_token(pid, marker)):
+        stats[pid] = stat
+        if pid == leader or stat.pgid == leader:
+            found.add(pid)
+        elif marker is not None and stat.start_ticks >= since_ticks and _has_token(pid, marker):
             found.add(pid)
     children: dict[int, list[int]] = {}
-    for pid, ppid in parents.items():
-        children.setdefault(ppid, []).append(pid)
-    stack = list(found | {leader})
+    for pid, stat in stats.items():
+        children.setdefault(stat.ppid, []).append(pid)
+    stack = [*found, leader]
     while stack:
         for child in children.get(stack.pop(), []):
             if child not in found:
                 found.add(child)
                 stack.append(child)
-    return {pid for pid in found if _alive(pid)}
+    return {pid for pid in found if pid in stats and stats[pid].alive}
+
+
+def alive(pid: int) -> bool:
+    stat = _stat(pid)
+    return stat is not None and stat.alive
 
 
 def signal_all(pids: set[int], sig: signal.Signals) -> None:
@@ -84,22 +96,3 @@ def signal_all(pids: set[int], sig: signal.Signals) -> None:
             os.kill(pid, sig)
         except (ProcessLookupError, PermissionError):
             pass
-
-
-def kill_tree_blocking(leader: int, token: str | None, grace_s: float) -> int:
-    """TERM, wait up to grace_s, then KILL whatever is left. Returns how many were signalled.
-
-    Blocking on purpose: it also runs from atexit and signal paths where no event loop exists.
-    """
-    pids = find_tree(leader, token)
-    if not pids:
-        return 0
-    signal_all(pids, signal.SIGTERM)
-    deadline = time.monotonic() + grace_s
-    while time.monotonic() < deadline:
-        if not any(_alive(pid) for pid in pids):
-            return len(pids)
-        time.sleep(0.02)
-    rest = find_tree(leader, token) | {pid for pid in pids if _alive(pid)}
-    signal_all(rest, signal.SIGKILL)
-    return len(pids | rest)

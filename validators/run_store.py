@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import os
 import re
-from datetime import datetime, timezone
+from datetime import UTC, datetime
 from pathlib import Path
 
 RUNS_DIR = Path(".checkdeck") / "runs"
@@ -12,7 +12,7 @@ SUMMARY_NAME = "summary.json"
 
 
 def new_run_dir(project_dir: Path, now: datetime | None = None) -> Path:
-    now = now or datetime.now(timezone.utc)
+    now = now or datetime.now(UTC)
     base = project_dir / RUNS_DIR
     base.mkdir(parents=True, exist_ok=True)
     stamp = now.strftime("%Y%m%dT%H%M%S") + f".{now.microsecond // 1000:03d}Z"

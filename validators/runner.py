@@ -7,7 +7,7 @@ import time
 import traceback
 from collections.abc import Callable, Iterable, Sequence
 from dataclasses import dataclass, field
-from datetime import datetime, timezone
+from datetime import UTC, datetime
 from pathlib import Path
 from types import TracebackType
 
@@ -79,7 +79,7 @@ class Runner:
         self._active = 0
         self._idle = anyio.Event()
         self._idle.set()
-        self.started_at = datetime.now(timezone.utc)
+        self.started_at = datetime.now(UTC)
         self._started_mono = time.monotonic()
         self.results: dict[str, ValidatorResult] = {
             s.name: ValidatorResult(s.name, s.kind, Status.PENDING, 0.0, "") for s in specs
@@ -105,7 +105,7 @@ class Runner:
         finally:
             self._events.close()
 
-    def subscribe(self, buffer: int = 256) -> MemoryObjectReceiveStream[Event]:
+    def subscribe(self, buffer: int = 64) -> MemoryObjectReceiveStream[Event]:
         return self._events.subscribe(buffer)
 
     # Control
@@ -144,8 +144,14 @@ class Runner:
             await self._idle.wait()
 
     async def run_all(self, names: Iterable[str] | None = None) -> RunSummary:
-        """Start these validators, wait for everything to settle, publish RunFinished."""
-        self.start(names)
+        """Start these validators, wait for everything to settle, publish RunFinished.
+
+        Validators left out and never run end as skipped, so reports list every validator."""
+        chosen = set(self.specs) if names is None else set(names)
+        for name, result in self.results.items():
+            if name not in chosen and result.status is Status.PENDING:
+                self.results[name] = ValidatorResult(name, result.kind, Status.SKIPPED, 0.0, "not selected")
+        self.start([name for name in self.specs if name in chosen])
         await self.wait_idle()
         summary = self.summary()
         await self._events.publish(RunFinished(summary))
@@ -164,9 +170,7 @@ class Runner:
 
     # One execution
 
-    async def _execute(
-        self, spec: ValidatorSpec, execution: _Execution, previous: _Execution | None
-    ) -> None:
+    async def _execute(self, spec: ValidatorSpec, execution: _Execution, previous: _Execution | None) -> None:
         attempt = execution.attempt
         log_path = self.run_dir / log_name(spec.name, attempt)
         started: datetime | None = None
@@ -179,7 +183,7 @@ class Runner:
                     await previous.done.wait()
                 await self._set_status(spec, attempt, Status.PENDING, "waiting for a slot")
                 async with self._limiter:
-                    started = datetime.now(timezone.utc)
+                    started = datetime.now(UTC)
                     t0 = time.monotonic()
                     await self._set_status(spec, attempt, Status.RUNNING, "")
                     with open(log_path, "wb") as log_file:
@@ -203,7 +207,7 @@ class Runner:
                         log_file.write(b"[checkdeck] cancelled\n")
         finally:
             with anyio.CancelScope(shield=True):
-                finished = datetime.now(timezone.utc)
+                finished = datetime.now(UTC)
                 result = ValidatorResult(
                     name=spec.name,
                     kind=spec.kind,
@@ -253,17 +257,20 @@ class Runner:
                         outcome = Outcome(Status.FAILED, f"timed out after {format_duration(timeout)}")
                 finally:
                     flusher_scope.cancel()
-        except Exception as exc:  # noqa: BLE001 - one validator's crash must not end the run
+        except Exception as exc:
             trace = "".join(traceback.format_exception(exc))
             with anyio.CancelScope(shield=True):
                 await ctx.log(f"[checkdeck] the validator crashed:\n{trace}")
-            last = str(exc).strip().splitlines()
-            return Outcome(Status.ERROR, f"{type(exc).__name__}: {last[-1] if last else ''}".strip(": "))
+            root: BaseException = exc
+            while isinstance(root, BaseExceptionGroup) and root.exceptions:
+                root = root.exceptions[0]
+            last = str(root).strip().splitlines()
+            return Outcome(Status.ERROR, f"{type(root).__name__}: {last[-1] if last else ''}".strip(": "))
         return outcome
 
     async def _set_status(self, spec: ValidatorSpec, attempt: int, status: Status, summary: str) -> None:
         self.results[spec.name] = ValidatorResult(spec.name, spec.kind, status, 0.0, summary, attempt=attempt)
-        await self._events.publish(StatusChanged(spec.name, attempt, status, datetime.now(timezone.utc), summary))
+        await self._events.publish(StatusChanged(spec.name, attempt, status, datetime.now(UTC), summary))
 
 
 def overall_status(statuses: Iterable[Status]) -> Status:

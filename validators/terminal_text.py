@@ -11,7 +11,8 @@ _CONTROL = re.compile(
     r"\x1b\[[0-?]*[ -/]*[@-ln-~]"  # CSI not ending in m
     r"|\x1b\][^\x07\x1b]*(?:\x07|\x1b\\)?"  # OSC ... BEL/ST
     r"|\x1b[PX^_][^\x1b]*(?:\x1b\\)?"  # DCS, SOS, PM, APC
-    r"|\x1b[@-Z\\-_]"  # other two-byte escapes
+    r"|\x1b[ -/]+[0-~]"  # nF: charset designation and the like
+    r"|\x1b(?!\[)[0-~]"  # other two-byte escapes
     r"|\x1b(?!\[)"  # stray ESC
     r"|[\x00-\x08\x0b-\x1a\x1c-\x1f\x7f]"
 )

@@ -25,8 +25,7 @@ def renderer_for(path: Path) -> Callable[[RunSummary], str]:
     suffix = path.suffix.lower()
     if suffix not in RENDERERS:
         raise ExportError(
-            f"{path}: cannot tell the format from {suffix or 'no extension'!r}; use one of "
-            + ", ".join(RENDERERS)
+            f"{path}: cannot tell the format from {suffix or 'no extension'!r}; use one of " + ", ".join(RENDERERS)
         )
     return RENDERERS[suffix]
 

@@ -28,7 +28,9 @@ def _case(suite: ET.Element, classname: str, check: Check) -> None:
         case.set("line", str(check.line))
     message = _xml_text(check.message or check.status.value)
     if check.status is Status.FAILED:
-        ET.SubElement(case, "failure", message=message.splitlines()[0] if message else "", type="failure").text = message
+        ET.SubElement(
+            case, "failure", message=message.splitlines()[0] if message else "", type="failure"
+        ).text = message
     elif check.status is Status.ERROR:
         ET.SubElement(case, "error", message=message.splitlines()[0] if message else "", type="error").text = message
     elif check.status in (Status.SKIPPED, Status.CANCELLED, Status.PENDING):
@@ -64,8 +66,9 @@ def render(summary: RunSummary) -> str:
             name=_xml_text(r.name),
             time=f"{r.duration_s:.3f}",
             timestamp=(r.started_at or summary.started_at).strftime("%Y-%m-%dT%H:%M:%S"),
-            **{k: str(v) for k, v in counts.items()},
         )
+        for key, value in counts.items():
+            suite.set(key, str(value))
         props = ET.SubElement(suite, "properties")
         ET.SubElement(props, "property", name="kind", value=r.kind)
         ET.SubElement(props, "property", name="status", value=r.status.value)

@@ -22,9 +22,7 @@ def _cell(text: str) -> str:
 
 
 def render(summary: RunSummary) -> str:
-    counts = ", ".join(
-        f"{summary.count(s)} {s.value}" for s in Status if summary.count(s)
-    )
+    counts = ", ".join(f"{summary.count(s)} {s.value}" for s in Status if summary.count(s))
     out = [
         f"## checkdeck: {ICONS[summary.status]} {summary.status.value}",
         "",
@@ -42,8 +40,12 @@ def render(summary: RunSummary) -> str:
         if not r.findings:
             continue
         errors = sum(1 for f in r.findings if f.severity is Severity.ERROR)
-        out += ["", f"<details{' open' if r.status.bad else ''}>",
-                f"<summary><b>{_cell(r.name)}</b>: {len(r.findings)} findings ({errors} errors)</summary>", ""]
+        out += [
+            "",
+            f"<details{' open' if r.status.bad else ''}>",
+            f"<summary><b>{_cell(r.name)}</b>: {len(r.findings)} findings ({errors} errors)</summary>",
+            "",
+        ]
         out += ["| Severity | Rule | Location | Message |", "|---|---|---|---|"]
         for f in r.findings[:MAX_FINDINGS]:
             where = f"`{f.path}:{f.line}`" if f.path and f.line else (f"`{f.path}`" if f.path else "")

@@ -12,9 +12,7 @@ LEVELS = {Severity.ERROR: "error", Severity.WARNING: "warning", Severity.INFO: "
 
 def _result(f: Finding, fallback_path: str) -> dict[str, object]:
     region: dict[str, object] = {"startLine": f.line} if f.line and f.line > 0 else {}
-    physical: dict[str, object] = {
-        "artifactLocation": {"uri": f.path or fallback_path, "uriBaseId": "%SRCROOT%"}
-    }
+    physical: dict[str, object] = {"artifactLocation": {"uri": f.path or fallback_path, "uriBaseId": "%SRCROOT%"}}
     if region:
         physical["region"] = region
     message = f.message + (f"\nFix: {f.hint}" if f.hint else "")

@@ -1,0 +1,36 @@
+# checkdeck: `make demo` opens the app on examples/demo, `make test` runs the suite.
+# Both create .venv and install the project with its test extras on first use.
+
+PYTHON ?= $(shell command -v python3.11 || command -v python3)
+VENV := .venv
+BIN := $(VENV)/bin
+STAMP := $(VENV)/.installed-stamp
+
+.PHONY: demo test lint check bench screenshots clean
+
+$(STAMP): pyproject.toml
+	test -x $(BIN)/python || $(PYTHON) -m venv $(VENV)
+	$(BIN)/python -m pip install --quiet --upgrade pip
+	$(BIN)/python -m pip install --quiet -e '.[test]'
+	touch $(STAMP)
+
+# The demo's validators call python3 and pytest: the venv's, so nothing else is needed.
+demo: $(STAMP)
+	PATH="$(abspath $(BIN)):$$PATH" $(BIN)/checkdeck examples/demo
+
+test: $(STAMP)
+	$(BIN)/python -m pytest
+
+lint: $(STAMP)
+	$(BIN)/ruff check validators tui tests benchmarks
+	$(BIN)/ruff format --check validators tui tests benchmarks
+	$(BIN)/mypy --strict validators tui
+	$(BIN)/lint-imports
+
+check: lint test
+
+bench: $(STAMP)
+	$(BIN)/python benchmarks/runner_overhead.py
+
+clean:
+	rm -rf $(VENV) .checkdeck examples/demo/.checkdeck

@@ -1,0 +1,1 @@
+"""A tiny order service that ships in a Docker image: checkdeck's demo project."""

@@ -1,0 +1,76 @@
+"""Shared test helpers: run validators in-process and collect their events; find leaked PIDs."""
+
+from __future__ import annotations
+
+import os
+from collections.abc import Awaitable, Callable
+from pathlib import Path
+
+import anyio
+
+from validators.model import Event, RunSummary, ValidatorSpec
+from validators.process_tree import TOKEN_VAR
+from validators.registry import create
+from validators.runner import Factory, Runner
+
+
+def command(name: str, run: str, **extra: object) -> ValidatorSpec:
+    timeout = extra.pop("timeout_s", None)
+    assert timeout is None or isinstance(timeout, (int, float))
+    return ValidatorSpec(name, "command", {"run": run, **extra}, timeout_s=timeout)
+
+
+async def collect(runner: Runner, events: list[Event]) -> None:
+    async with runner.subscribe(buffer=10_000) as stream:
+        async for event in stream:
+            events.append(event)
+
+
+async def run_specs(
+    project: Path,
+    specs: list[ValidatorSpec],
+    *,
+    factory: Factory = create,
+    during: Callable[[Runner], Awaitable[None]] | None = None,
+    **runner_options: object,
+) -> tuple[RunSummary, list[Event]]:
+    """Run to idle; `during` runs alongside (to cancel or rerun) and must return by itself."""
+    events: list[Event] = []
+    async with anyio.create_task_group() as tg:
+        async with Runner(specs, project_dir=project, factory=factory, **runner_options) as runner:  # type: ignore[arg-type]
+            tg.start_soon(collect, runner, events)
+            runner.start()
+            if during is not None:
+                await during(runner)
+            await runner.wait_idle()
+            summary = runner.summary()
+    return summary, events
+
+
+def processes_with(marker: str) -> list[int]:
+    """PIDs (not zombies) whose command line or environment contains marker."""
+    found = []
+    for name in os.listdir("/proc"):
+        if not name.isdigit() or int(name) == os.getpid():
+            continue
+        try:
+            stat = Path(f"/proc/{name}/stat").read_bytes()
+            if stat[stat.rfind(b")") + 2 : stat.rfind(b")") + 3] in (b"Z", b"X"):
+                continue
+            blob = Path(f"/proc/{name}/cmdline").read_bytes() + Path(f"/proc/{name}/environ").read_bytes()
+        except OSError:
+            continue
+        if marker.encode() in blob:
+            found.append(int(name))
+    return found
+
+
+def pid_alive(pid: int) -> bool:
+    try:
+        stat = Path(f"/proc/{pid}/stat").read_bytes()
+    except OSError:
+        return False
+    return stat[stat.rfind(b")") + 2 : stat.rfind(b")") + 3] not in (b"Z", b"X")
+
+
+__all__ = ["TOKEN_VAR", "collect", "command", "pid_alive", "processes_with", "run_specs"]
