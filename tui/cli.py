@@ -13,9 +13,10 @@ from validators.config import Config, ConfigError, find_config, load_config
 from validators.detect import detect, render_config
 from validators.exports import ExportError, renderer_for
 
+from . import context_cmd
 from .headless import EXIT_USAGE, run_headless, started_line
 
-SUBCOMMANDS = ("run", "list", "init")
+SUBCOMMANDS = ("run", "list", "init", "context")
 
 
 def _common(parser: argparse.ArgumentParser) -> None:
@@ -61,6 +62,7 @@ def build_parser() -> argparse.ArgumentParser:
     init = sub.add_parser("init", help="write the detected validators to checkdeck.toml")
     _common(init)
     init.add_argument("--force", action="store_true", help="overwrite an existing checkdeck.toml")
+    context_cmd.add_parser(sub)
     return parser
 
 
@@ -87,6 +89,8 @@ def main(argv: Sequence[str] | None = None) -> int:
     use_sub = first in SUBCOMMANDS
     parser = build_parser() if use_sub else build_app_parser()
     args = parser.parse_args(args_list)
+    if args.command == "context":
+        return context_cmd.run(args)
     try:
         config = load(args.path, args.config)
     except ConfigError as exc:
