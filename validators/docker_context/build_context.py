@@ -154,6 +154,11 @@ def compute(spec: ContextSpec, *, sizes: bool = False) -> ContextReport:
         )
     entries = walk.entries
     if spec.builder == "classic":
+        rel = spec.dockerfile_rel
+        if rel is not None and spec.dockerfile_path.exists() and not any(e.path == rel for e in entries):
+            # The deprecated matcher that decides what to force-send misses deep "**" matches.
+            report.error = ContextError(f"Docker refuses this build: Cannot locate specified Dockerfile: {rel}", ignore)
+            return report
         entries = _daemon_view(spec, lines, entries)
     report.entries = sorted(entries, key=lambda e: e.path)
     return report

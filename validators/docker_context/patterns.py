@@ -251,3 +251,43 @@ def legacy_daemon_matches(path: str, lines: Sequence[IgnoreLine]) -> bool:
         if match:
             matched = not pattern.exclusion
     return matched
+
+
+def matches_exact(patterns: Sequence[Pattern], path: str) -> bool:
+    """MatchesExact: no parent matching at all."""
+    matched = False
+    for pattern in patterns:
+        if pattern.exclusion != matched:
+            continue
+        if pattern.match(path):
+            matched = not pattern.exclusion
+    return matched
+
+
+def matches_using_parent_results(
+    patterns: Sequence[Pattern], path: str, parent: Sequence[bool] | None
+) -> tuple[bool, list[bool]]:
+    """MatchesUsingParentResults, pattern by pattern as Docker runs it: the reference that the
+    fast Decider is tested against. `parent` None is Go's zero MatchInfo."""
+    matched = False
+    info: list[bool] = []
+    for i, pattern in enumerate(patterns):
+        match = bool(parent) and bool(parent[i]) if parent else False
+        if not match:
+            if pattern.exclusion != matched:
+                info.append(False)
+                continue
+            match = pattern.match(path)
+            if not match and not parent:
+                parents = _parent_dirs(path)
+                for depth in range(len(parents)):
+                    try:
+                        match = pattern.match("/".join(parents[: depth + 1]))
+                    except PatternError:
+                        match = False
+                    if match:
+                        break
+        info.append(match)
+        if match:
+            matched = not pattern.exclusion
+    return matched, info
