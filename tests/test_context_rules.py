@@ -174,7 +174,11 @@ def test_classic_always_sends_dockerignore_and_dockerfile_buildkit_filters_them(
     classic = compute(ContextSpec(root, None, "classic", "legacy"))
     # Sent by the CLI, then deleted by the daemon whose matcher excludes them.
     assert classic.paths == ["app.py"]
-    assert classic.walk is not None and {e.path for e in classic.walk.entries} == {"Dockerfile", ".dockerignore", "app.py"}
+    assert classic.walk is not None and {e.path for e in classic.walk.entries} == {
+        "Dockerfile",
+        ".dockerignore",
+        "app.py",
+    }
     assert compute(ContextSpec(root, None, "buildkit")).paths == ["app.py"]
 
 

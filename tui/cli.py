@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import argparse
+import dataclasses
 import difflib
 import sys
 from collections.abc import Sequence
@@ -68,7 +69,8 @@ def build_parser() -> argparse.ArgumentParser:
 
 def load(path: Path, config_path: Path | None) -> Config:
     if config_path is not None:
-        return load_config(config_path)
+        # An explicit config file may live anywhere; the project is the given directory.
+        return dataclasses.replace(load_config(config_path), project_dir=path.resolve())
     if not path.exists():
         raise FileNotFoundError(f"{path}: no such directory")
     found = find_config(path)

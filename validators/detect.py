@@ -6,6 +6,7 @@ import json
 import tomllib
 from pathlib import Path
 
+from .docker_context.check import detect_dockerfiles
 from .model import ValidatorSpec
 
 
@@ -45,6 +46,10 @@ def detect(project_dir: Path) -> list[ValidatorSpec]:
     why = _has_tests(project_dir)
     if why:
         specs.append(ValidatorSpec("tests", "command", {"run": f"{python} -m pytest -q"}, source=f"detected: {why}"))
+    dockerfiles = detect_dockerfiles(project_dir)
+    if dockerfiles:
+        names = ", ".join(p.relative_to(project_dir).as_posix() for p in dockerfiles)
+        specs.append(ValidatorSpec("build context", "dockerignore", {}, source=f"detected: {names}"))
     tool = _pyproject(project_dir).get("tool")
     tool = tool if isinstance(tool, dict) else {}
     if "ruff" in tool or (project_dir / "ruff.toml").is_file() or (project_dir / ".ruff.toml").is_file():

@@ -6,10 +6,12 @@ from pathlib import Path
 
 from .base import Validator
 from .command import CommandValidator
+from .dockerignore import DockerignoreValidator
 from .model import ValidatorSpec
 
 KINDS: dict[str, type[Validator]] = {
     CommandValidator.kind: CommandValidator,
+    DockerignoreValidator.kind: DockerignoreValidator,
 }
 
 

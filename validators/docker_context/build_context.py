@@ -109,12 +109,16 @@ def _validate_context(root: Path, patterns: list[Pattern]) -> PatternError | Non
     return None
 
 
-def compute(spec: ContextSpec, *, sizes: bool = False) -> ContextReport:
+def compute(spec: ContextSpec, *, sizes: bool = False, extra_lines: Sequence[str] = ()) -> ContextReport:
+    """The context `spec` sends; `extra_lines` are appended to the ignore file (to try a fix)."""
     ignore = ignore_file_for(spec)
     lines: list[IgnoreLine] = []
-    if ignore is not None:
+    if ignore is not None or extra_lines:
         try:
-            lines = read_ignore(ignore.read_bytes(), str(ignore))
+            data = ignore.read_bytes() if ignore is not None else b""
+            if extra_lines:
+                data += (b"" if not data or data.endswith(b"\n") else b"\n") + "\n".join(extra_lines).encode() + b"\n"
+            lines = read_ignore(data, str(ignore or ".dockerignore"))
         except IgnoreFileError as exc:
             error = ContextError(str(exc), ignore, None)
             return ContextReport(spec, ignore, [], [], error=error)

@@ -1,0 +1,113 @@
+"""Scan results kept on disk between runs, keyed on each file's size, mtime and inode."""
+
+from __future__ import annotations
+
+import json
+import os
+from collections.abc import Iterable
+from concurrent.futures import ProcessPoolExecutor
+from pathlib import Path
+
+from ..exports.atomic import write_atomic
+from .scan import ImportRef, ScanResult, SyntaxProblem, scan_source
+
+VERSION = 1
+PARALLEL_THRESHOLD = 400  # below this, starting worker processes costs more than it saves
+
+
+def _key(st: os.stat_result) -> list[int]:
+    return [st.st_size, st.st_mtime_ns, st.st_ino]
+
+
+def _scan_file(path: str) -> tuple[str, list[int] | None, ScanResult | None]:
+    try:
+        st = os.stat(path)
+        with open(path, "rb") as f:
+            data = f.read()
+    except OSError:
+        return path, None, None
+    return path, _key(st), scan_source(data)
+
+
+def _encode(result: ScanResult) -> list[object]:
+    imports = [[r.module, r.level, list(r.names), r.line, r.where] for r in result.imports]
+    error = [result.error.line, result.error.message] if result.error else None
+    return [imports, error]
+
+
+def _decode(raw: list[object]) -> ScanResult:
+    imports_raw, error_raw = raw
+    assert isinstance(imports_raw, list)
+    imports = tuple(ImportRef(m, lvl, tuple(names), line, where) for m, lvl, names, line, where in imports_raw)
+    error = SyntaxProblem(error_raw[0], error_raw[1]) if isinstance(error_raw, list) else None
+    return ScanResult(imports, error)
+
+
+class ScanCache:
+    def __init__(self, path: Path | None = None) -> None:
+        self.path = path
+        self.entries: dict[str, list[object]] = {}
+        self.hits = 0
+        self.misses = 0
+        self._dirty = False
+        if path is not None:
+            try:
+                data = json.loads(path.read_text(encoding="utf-8"))
+                if data.get("version") == VERSION and isinstance(data.get("files"), dict):
+                    self.entries = data["files"]
+            except (OSError, ValueError):
+                pass
+
+    def _lookup(self, path: str) -> ScanResult | None:
+        entry = self.entries.get(path)
+        if entry is None:
+            return None
+        try:
+            st = os.stat(path)
+        except OSError:
+            return None
+        if entry[0] != _key(st):
+            return None
+        payload = entry[1]
+        assert isinstance(payload, list)
+        return _decode(payload)
+
+    def _store(self, path: str, key: list[int], result: ScanResult) -> None:
+        self.entries[path] = [key, _encode(result)]
+        self._dirty = True
+
+    def get(self, path: str) -> ScanResult | None:
+        """The scan of one file, from the cache when its metadata is unchanged; None if unreadable."""
+        cached = self._lookup(path)
+        if cached is not None:
+            self.hits += 1
+            return cached
+        self.misses += 1
+        _, key, result = _scan_file(path)
+        if key is not None and result is not None:
+            self._store(path, key, result)
+        return result
+
+    def prime(self, paths: Iterable[str], workers: int | None = None) -> None:
+        """Scan the files not yet cached, on every core when there are many."""
+        todo = [p for p in paths if self._lookup(p) is None]
+        if not todo:
+            return
+        workers = workers or len(os.sched_getaffinity(0))
+        if len(todo) < PARALLEL_THRESHOLD or workers < 2:
+            results = map(_scan_file, todo)
+            self._absorb(results)
+            return
+        with ProcessPoolExecutor(max_workers=workers) as pool:
+            self._absorb(pool.map(_scan_file, todo, chunksize=64))
+
+    def _absorb(self, results: Iterable[tuple[str, list[int] | None, ScanResult | None]]) -> None:
+        for path, key, result in results:
+            if key is not None and result is not None:
+                self._store(path, key, result)
+
+    def save(self) -> None:
+        if self.path is None or not self._dirty:
+            return
+        write_atomic(self.path, json.dumps({"version": VERSION, "files": self.entries}, separators=(",", ":")))
+        self._dirty = False

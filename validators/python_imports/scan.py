@@ -1,0 +1,219 @@
+"""Find the import statements of a Python file, and where each sits (module level, inside a
+function, guarded by `try/except ImportError`), without building an AST.
+
+CPython parses ~100k lines a second on these machines; this scanner reads tens of millions of
+bytes a second, which is what lets a 1.3M-line codebase be analysed in seconds. It checks the
+token level (strings, brackets, import syntax, encoding, NUL bytes) and confirms a suspected
+syntax error with `compile()`, so the message is CPython's. An error only in the grammar
+(`x = = 1`) is not seen here; Python itself reports it when that module is imported."""
+
+from __future__ import annotations
+
+import bisect
+import re
+from dataclasses import dataclass
+
+# Regexps written as unrolled loops ("[^'\\]*(?:...[^'\\]*)*") and anchored on a literal
+# newline: Python's engine is many times faster on these forms than on the textbook ones.
+_TRIPLE = re.compile(
+    rb"""'''[^'\\]*(?:(?:\\.|'(?!''))[^'\\]*)*(?:'''|\Z)|\"\"\"[^"\\]*(?:(?:\\.|"(?!""))[^"\\]*)*(?:\"\"\"|\Z)""",
+    re.S,
+)
+# Strings, comments and line continuations; removed before brackets and quotes are counted.
+_NOISE = re.compile(
+    rb"""'''[^'\\]*(?:(?:\\.|'(?!''))[^'\\]*)*'''|\"\"\"[^"\\]*(?:(?:\\.|"(?!""))[^"\\]*)*\"\"\""""
+    rb"""|'[^'\\\n]*(?:\\.[^'\\\n]*)*'|"[^"\\\n]*(?:\\.[^"\\\n]*)*"|\#[^\n]*|\\\n""",
+    re.S,
+)
+_STATEMENT = re.compile(
+    rb"\n([ \t]*)(?=[acdefimtw])(?:(import|from)|(def|async[ \t]+def|class|try|except|finally|else|elif|if"
+    rb"|with|async[ \t]+with|for|async[ \t]+for|while|match|case))\b"
+)
+_FROM = re.compile(rb"from[ \t]+((?:\.[ \t]*)*[\w.]*)[ \t]+import[ \t]*(\([^)]*\)|(?:[^\n\\;#]|\\\n)*)", re.S)
+_IMPORT = re.compile(rb"import[ \t]+((?:[^\n\\;#]|\\\n)*)", re.S)
+_DOTTED = re.compile(r"^[^\W\d]\w*(?:\.[^\W\d]\w*)*$")
+_NAME = re.compile(r"^(?:\*|[^\W\d]\w*)$")
+_GUARDS = re.compile(rb"except\b[ \t]*(?::|\(?[^:]*\b(?:ImportError|ModuleNotFoundError|Exception|BaseException)\b)")
+_TYPE_CHECKING = re.compile(rb"if[ \t]+(?:typing\.|t\.)?TYPE_CHECKING\b")
+
+MODULE, FUNCTION, GUARDED = "module", "function", "guarded"
+
+
+@dataclass(frozen=True)
+class ImportRef:
+    module: str  # "a.b" or "" for "from . import x"
+    level: int  # leading dots
+    names: tuple[str, ...]  # for "from m import a, b"; () for "import m"
+    line: int
+    where: str  # MODULE, FUNCTION or GUARDED
+
+
+@dataclass(frozen=True)
+class SyntaxProblem:
+    line: int
+    message: str
+
+
+@dataclass(frozen=True)
+class ScanResult:
+    imports: tuple[ImportRef, ...]
+    error: SyntaxProblem | None = None
+
+
+def _line_starts(data: bytes) -> list[int]:
+    return [0, *(m.end() for m in re.finditer(rb"\n", data))]
+
+
+def _confirm(data: bytes, fallback_line: int, fallback: str) -> SyntaxProblem:
+    """CPython's own message for a file the scan finds broken."""
+    try:
+        compile(data, "<scan>", "exec", dont_inherit=True)
+    except SyntaxError as exc:
+        return SyntaxProblem(exc.lineno or fallback_line, exc.msg)
+    except ValueError as exc:  # NUL bytes
+        return SyntaxProblem(fallback_line, str(exc))
+    return SyntaxProblem(fallback_line, fallback)
+
+
+def _token_problem(data: bytes) -> SyntaxProblem | None:
+    if b"\x00" in data:
+        return _confirm(data, data[: data.index(b"\x00")].count(b"\n") + 1, "source code contains a NUL byte")
+    try:
+        data.decode("utf-8")
+    except UnicodeDecodeError as exc:
+        if not re.match(rb"(?:[^\n]*\n)?[ \t\f]*#.*?coding[:=][ \t]*([-\w.]+)", data):
+            return SyntaxProblem(data[: exc.start].count(b"\n") + 1, "the file is not valid UTF-8")
+    masked = _NOISE.sub(b"", data)
+    if b"'" in masked or b'"' in masked:
+        quote = min(i for i in (masked.find(b"'"), masked.find(b'"')) if i >= 0)
+        return _confirm(data, masked[:quote].count(b"\n") + 1, "unterminated string literal")
+    for opening, closing in ((b"(", b")"), (b"[", b"]"), (b"{", b"}")):
+        if masked.count(opening) != masked.count(closing):
+            return _confirm(data, 1, f"unbalanced {opening.decode()}{closing.decode()}")
+    return None
+
+
+def scan_source(data: bytes) -> ScanResult:
+    if data.startswith(b"\xef\xbb\xbf"):
+        data = data[3:]
+    problem = _token_problem(data)
+    if problem is not None:
+        return ScanResult((), problem)
+    data = b"\n" + data  # every statement now follows a newline; line numbers shift by one
+    strings = [(m.start(), m.end()) for m in _TRIPLE.finditer(data) if b"\n" in m.group(0)]
+    string_starts = [s for s, _ in strings]
+    starts = _line_starts(data)
+
+    def in_string(pos: int) -> bool:
+        i = bisect.bisect_right(string_starts, pos) - 1
+        return i >= 0 and strings[i][0] < pos < strings[i][1]
+
+    headers: list[tuple[int, int, bytes, int]] = []  # (line, indent, keyword, offset)
+    found: list[tuple[int, int, int, bytes]] = []  # (line, indent, offset, kind)
+    for m in _STATEMENT.finditer(data):
+        if in_string(m.start()):
+            continue
+        line = bisect.bisect_right(starts, m.start() + 1) - 1
+        indent = len(m.group(1).expandtabs(8))
+        if m.group(2):
+            found.append((line, indent, m.start(1) + len(m.group(1)), m.group(2)))
+        else:
+            headers.append((line, indent, m.group(3).split()[-1], m.end(1)))
+    imports: list[ImportRef] = []
+    for line, indent, offset, kind in found:
+        where = _where(data, headers, line, indent)
+        if where is None:
+            continue  # under `if TYPE_CHECKING:`: never runs
+        refs = _parse(data, offset, kind, line, where)
+        if refs is None:
+            return ScanResult((), _confirm(data, line, "invalid import statement"))
+        imports.extend(refs)
+    return ScanResult(tuple(imports))
+
+
+def _where(data: bytes, headers: list[tuple[int, int, bytes, int]], line: int, indent: int) -> str | None:
+    if indent == 0:
+        return MODULE
+    where = MODULE
+    bound = indent
+    i = bisect.bisect_left(headers, (line, -1)) - 1
+    while i >= 0 and bound > 0:
+        _, h_indent, keyword, offset = headers[i]
+        if h_indent < bound:
+            bound = h_indent
+            if keyword == b"def":
+                return GUARDED if where == GUARDED else FUNCTION
+            if keyword == b"if" and _TYPE_CHECKING.match(data, offset):
+                return None
+            if keyword == b"try" and where == MODULE and _guarded(data, headers, i, h_indent, line):
+                where = GUARDED
+        i -= 1
+    return where
+
+
+def _guarded(data: bytes, headers: list[tuple[int, int, bytes, int]], i: int, indent: int, line: int) -> bool:
+    """Whether the try at headers[i] has a handler that catches ImportError."""
+    j = bisect.bisect_right(headers, (line, 1 << 30))
+    while j < len(headers):
+        _, h_indent, keyword, offset = headers[j]
+        if h_indent < indent:
+            return False
+        if h_indent == indent:
+            if keyword != b"except":
+                return False
+            if _GUARDS.match(data, offset):
+                return True
+        j += 1
+    return False
+
+
+def _names(text: str) -> tuple[str, ...] | None:
+    text = text.replace("\\\n", " ").strip()
+    if text.startswith("("):
+        if not text.endswith(")"):
+            return None
+        text = text[1:-1]
+    out = []
+    for part in re.sub(r"#[^\n]*", "", text).replace("\n", " ").split(","):
+        part = part.strip()
+        if not part:
+            continue
+        bits = part.split()
+        if len(bits) == 3 and bits[1] == "as":
+            part = bits[0]
+        elif len(bits) != 1:
+            return None
+        if not _NAME.match(part):
+            return None
+        out.append(part)
+    return tuple(out) if out else None
+
+
+def _parse(data: bytes, offset: int, kind: bytes, line: int, where: str) -> list[ImportRef] | None:
+    if kind == b"from":
+        m = _FROM.match(data, offset)
+        if m is None:
+            return None
+        source = m.group(1).decode("utf-8", "replace").replace(" ", "").replace("\t", "")
+        module = source.lstrip(".")
+        level = len(source) - len(module)
+        if module and not _DOTTED.match(module):
+            return None
+        if not module and not level:
+            return None
+        names = _names(m.group(2).decode("utf-8", "replace"))
+        if names is None:
+            return None
+        return [ImportRef(module, level, names, line, where)]
+    m = _IMPORT.match(data, offset)
+    if m is None:
+        return None
+    refs = []
+    for part in m.group(1).decode("utf-8", "replace").replace("\\\n", " ").split(","):
+        bits = part.split()
+        if len(bits) == 3 and bits[1] == "as":
+            bits = bits[:1]
+        if len(bits) != 1 or not _DOTTED.match(bits[0]):
+            return None
+        refs.append(ImportRef(bits[0], 0, (), line, where))
+    return refs
