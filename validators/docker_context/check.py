@@ -224,7 +224,7 @@ def run_check(
         out, report, sim, full_sim, full_files, target, project, dockerfile_rel, cache, entrypoints, detect_entrypoints
     )
     if required:
-        spec_required = pathspec.PathSpec.from_lines("gitwildmatch", required)
+        spec_required = pathspec.GitIgnoreSpec.from_lines(required)
         sent = set(report.paths)
         for path in full_files:
             if spec_required.match_file(path) and path not in sent:

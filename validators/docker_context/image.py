@@ -123,15 +123,18 @@ def _copy_args(ins: Instruction, env: dict[str, str]) -> list[str]:
 def _apply_copy(
     ins: Instruction,
     state: StageState,
+    env: dict[str, str],
     view: ContextView | None,
     from_tree: ImageTree | None,
     sources: list[CopySource],
 ) -> None:
-    args = _copy_args(ins, state.env)
+    args = _copy_args(ins, env)
     if len(args) < 2:
         return
     *srcs, dest_raw = args
     dest = _resolve_dest(dest_raw, state.workdir)
+    if dest.rstrip("/") in state.tree.dirs or dest_raw in (".", "./"):
+        dest = dest.rstrip("/") + "/"  # an existing directory: sources go inside it
     many = len(srcs) > 1 or any(_WILD.search(s) for s in srcs)
     parents = ins.flag("parents") is not None
     for src in srcs:
@@ -166,7 +169,7 @@ def _apply_copy(
 
 
 def _copy_from_tree(src: str, dest: str, many: bool, tree: ImageTree, into: ImageTree) -> None:
-    path = posixpath.normpath("/" + src)
+    path = posixpath.normpath("/" + src.lstrip("/"))
     if path in tree.dirs:
         prefix = path.rstrip("/") + "/"
         for file, origin in tree.files.items():
@@ -208,12 +211,12 @@ def simulate(dockerfile: Dockerfile, context: ContextView, target: str | None = 
             elif ins.keyword in ("COPY", "ADD"):
                 origin = ins.flag("from")
                 if origin is None:
-                    _apply_copy(ins, state, context, None, sources)
+                    _apply_copy(ins, state, env, context, None, sources)
                 else:
                     ref = origin.lower()
                     index = names.get(ref, int(ref) if ref.isdigit() and int(ref) < len(states) else None)
                     if index is not None:
-                        _apply_copy(ins, state, None, states[index].tree, sources)
+                        _apply_copy(ins, state, env, None, states[index].tree, sources)
             elif ins.keyword == "CMD":
                 state.cmd = ins
             elif ins.keyword == "ENTRYPOINT":

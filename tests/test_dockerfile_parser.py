@@ -1,0 +1,87 @@
+"""Dockerfile parsing and the image file tree simulated from COPY/ADD."""
+
+from __future__ import annotations
+
+import pytest
+
+from validators.docker_context.dockerfile import DockerfileError, parse
+from validators.docker_context.entrypoints import find_entrypoints
+from validators.docker_context.image import ContextView, simulate
+
+FILES = ["app/__init__.py", "app/main.py", "app/util/x.py", "requirements.txt", "README.md", "scripts/run.py"]
+
+
+def image(text: str, files: list[str] = FILES) -> dict[str, str]:
+    return simulate(parse(text), ContextView(files)).final.tree.files
+
+
+def test_continuations_comments_and_json_form() -> None:
+    df = parse(
+        'FROM python:3.11 AS base\n# comment\nRUN pip install \\\n  # inside\n  requests\nCOPY ["app", "/srv/app"]\n'
+    )
+    [stage] = df.stages
+    assert stage.name == "base"
+    assert [(i.keyword, i.line) for i in stage.instructions] == [("RUN", 3), ("COPY", 6)]
+    assert stage.instructions[0].args == "pip install requests"
+
+
+def test_escape_directive_and_heredoc() -> None:
+    text = "# escape=`\nFROM scratch\nRUN <<EOF\necho COPY nothing /x\nEOF\nCOPY app `\n  /srv/app\n"
+    df = parse(text)
+    assert [(i.keyword, i.line) for i in df.stages[0].instructions] == [("RUN", 3), ("COPY", 6)]
+    assert image(text)["/srv/app/main.py"] == "app/main.py"
+
+
+def test_copy_semantics_directory_file_glob_and_workdir() -> None:
+    files = image(
+        "FROM scratch\nWORKDIR /srv\nCOPY requirements.txt .\nCOPY app/ app/\nCOPY *.md docs/\nCOPY scripts/run.py /bin/run\n"
+    )
+    assert files["/srv/requirements.txt"] == "requirements.txt"
+    assert files["/srv/app/util/x.py"] == "app/util/x.py"
+    assert files["/srv/docs/README.md"] == "README.md"
+    assert files["/bin/run"] == "scripts/run.py"
+
+
+def test_arg_env_substitution_and_stages() -> None:
+    text = (
+        "ARG BASE=python:3.11\nFROM $BASE AS build\nARG SRC=app\nENV DEST=/opt/${SRC}\nCOPY ${SRC} $DEST\n"
+        "FROM scratch\nCOPY --from=build /opt/app /final\nCOPY --from=nginx:latest /etc/nginx /etc/nginx\n"
+    )
+    df = parse(text)
+    assert df.stages[0].base == "python:3.11"
+    files = simulate(df, ContextView(FILES)).final.tree.files
+    assert files["/final/main.py"] == "app/main.py"
+    assert not any(p.startswith("/etc/nginx") for p in files)
+
+
+def test_sources_that_match_nothing_are_recorded() -> None:
+    sim = simulate(parse("FROM scratch\nCOPY missing.txt /x\nCOPY app /app\nCOPY *.cfg /etc/\n"), ContextView(FILES))
+    assert [(s.source, s.matched) for s in sim.sources] == [("missing.txt", 0), ("app", 1), ("*.cfg", 0)]
+
+
+def test_errors_name_the_line() -> None:
+    with pytest.raises(DockerfileError, match=":1: RUN before the first FROM"):
+        parse("RUN x\nFROM scratch\n")
+    with pytest.raises(DockerfileError, match="no FROM"):
+        parse("# nothing\n")
+
+
+@pytest.mark.parametrize(
+    ("cmd", "expected"),
+    [
+        ('CMD ["python", "-m", "app.main"]', [("module", "app.main")]),
+        ("CMD python3 -u -m app.main --port 80", [("module", "app.main")]),
+        ('CMD ["gunicorn", "-b", "0.0.0.0:80", "-w", "4", "app.wsgi:application"]', [("module", "app.wsgi")]),
+        ("CMD uvicorn app.api:create_app --factory --host 0.0.0.0", [("module", "app.api")]),
+        ('CMD ["celery", "-A", "app.worker", "worker"]', [("module", "app.worker")]),
+        (
+            'CMD ["sh", "-c", "python manage.py migrate && exec gunicorn site.wsgi:app"]',
+            [("script", "/srv/manage.py"), ("module", "site.wsgi")],
+        ),
+        ('ENTRYPOINT ["python"]\nCMD ["scripts/run.py"]', [("script", "/srv/scripts/run.py")]),
+        ('CMD ["./start.sh"]', []),
+    ],
+)
+def test_entrypoints(cmd: str, expected: list[tuple[str, str]]) -> None:
+    sim = simulate(parse(f"FROM python:3.11\nWORKDIR /srv\n{cmd}\n"), ContextView(FILES))
+    assert [(e.kind, e.target) for e in find_entrypoints(sim.final)] == expected

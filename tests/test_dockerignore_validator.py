@@ -1,0 +1,207 @@
+"""The dockerignore validator end to end: COPY sources, imports, required paths, secrets,
+builder differences, bad patterns, and what the run reports."""
+
+from __future__ import annotations
+
+from pathlib import Path
+
+import pytest
+
+from tests.helpers import run_specs
+from validators.docker_context.check import Target, run_check
+from validators.model import Finding, Severity, Status, ValidatorSpec
+from validators.python_imports.cache import ScanCache
+
+pytestmark = pytest.mark.anyio
+
+
+def project(root: Path, files: dict[str, str]) -> Path:
+    for name, text in files.items():
+        path = root / name
+        path.parent.mkdir(parents=True, exist_ok=True)
+        path.write_text(text)
+    return root
+
+
+def findings(root: Path, dockerfile: str = "Dockerfile", **options: object) -> list[Finding]:
+    result = run_check(
+        Target(root / dockerfile, root, str(options.pop("builder", "buildkit"))), root, cache=ScanCache(None), **options
+    )  # type: ignore[arg-type]
+    return result.findings
+
+
+def rules(items: list[Finding]) -> list[str]:
+    return sorted(f.rule for f in items)
+
+
+BASE = {
+    "app/__init__.py": "",
+    "app/main.py": "from app import core\n",
+    "app/core.py": "VALUE = 1\n",
+}
+
+
+def test_copy_source_excluded_by_dockerignore_is_an_error_on_the_dockerfile_line(tmp_path: Path) -> None:
+    root = project(
+        tmp_path,
+        {
+            **BASE,
+            "requirements.txt": "x\n",
+            ".dockerignore": "*.txt\n",
+            "Dockerfile": "FROM python:3.11\nWORKDIR /srv\nCOPY requirements.txt .\nCOPY app app\nCOPY nope.cfg /etc/\n",
+        },
+    )
+    got = [f for f in findings(root) if f.rule == "docker/copy-source-missing"]
+    assert [(f.path, f.line) for f in got] == [("Dockerfile", 3), ("Dockerfile", 5)]
+    assert (
+        "excluded by .dockerignore:1 `*.txt`" in got[0].message
+        and got[0].hint == "add `!requirements.txt` to .dockerignore"
+    )
+    assert "no such file in the context" in got[1].message
+
+
+def test_module_copied_by_no_copy_line_is_reported(tmp_path: Path) -> None:
+    root = project(
+        tmp_path,
+        {
+            **BASE,
+            "app/main.py": "import shared.config\n",
+            "shared/__init__.py": "",
+            "shared/config.py": "",
+            "Dockerfile": 'FROM python:3.11\nWORKDIR /srv\nCOPY app app\nCMD ["python", "-m", "app.main"]\n',
+        },
+    )
+    [finding] = [f for f in findings(root) if f.rule == "python/module-not-in-image"]
+    assert (finding.path, finding.line, finding.severity) == ("app/main.py", 1, Severity.ERROR)
+    assert "no COPY brings it into the image" in finding.message and "shared" in finding.message
+    assert finding.hint is not None and finding.hint.startswith("add `COPY shared")
+
+
+def test_guarded_import_is_info_and_third_party_is_ignored(tmp_path: Path) -> None:
+    root = project(
+        tmp_path,
+        {
+            **BASE,
+            "app/main.py": "import requests\nimport os\ntry:\n    from app import extras\nexcept ImportError:\n    extras = None\n",
+            "app/extras.py": "",
+            ".dockerignore": "app/extras.py\n",
+            "Dockerfile": 'FROM python:3.11\nWORKDIR /srv\nCOPY . .\nCMD ["python", "-m", "app.main"]\n',
+        },
+    )
+    [finding] = [f for f in findings(root) if f.rule == "python/module-not-in-image"]
+    assert finding.severity is Severity.INFO and "guarded by try/except ImportError" in finding.message
+
+
+def test_script_entrypoint_pythonpath_and_relative_imports(tmp_path: Path) -> None:
+    root = project(
+        tmp_path,
+        {
+            "src/svc/__init__.py": "",
+            "src/svc/api.py": "from .handlers import run\n",
+            "src/svc/handlers/__init__.py": "",
+            "bin/serve.py": "from svc.api import run\n",
+            ".dockerignore": "**/handlers\n",
+            "Dockerfile": "FROM python:3.11\nWORKDIR /srv\nCOPY src src\nCOPY bin bin\nENV PYTHONPATH=/srv/src\nCMD python bin/serve.py\n",
+        },
+    )
+    [finding] = [f for f in findings(root) if f.rule == "python/module-not-in-image"]
+    assert (finding.path, finding.line) == ("src/svc/api.py", 1)
+    assert "svc.handlers" in finding.message and "`**/handlers`" in finding.message
+    assert finding.hint == "add `!src/svc/handlers` after that line"
+
+
+def test_configured_entrypoints_are_followed(tmp_path: Path) -> None:
+    root = project(
+        tmp_path,
+        {
+            **BASE,
+            "app/worker.py": "from app import jobs\n",
+            "app/jobs.py": "",
+            ".dockerignore": "app/jobs.py\n",
+            "Dockerfile": 'FROM python:3.11\nWORKDIR /srv\nCOPY . .\nCMD ["./run.sh"]\n',
+        },
+    )
+    assert [f for f in findings(root) if f.rule.startswith("python/")] == []
+    [finding] = [f for f in findings(root, entrypoints=["app.worker"]) if f.rule.startswith("python/")]
+    assert "app.jobs" in finding.message
+
+
+def test_syntax_errors_are_reported_and_skipped(tmp_path: Path) -> None:
+    root = project(
+        tmp_path,
+        {
+            **BASE,
+            "app/main.py": "from app import core\nfrom app import broken\n",
+            "app/broken.py": "import os\ndef f(:\n    pass\nfrom app import gone\n",
+            "app/gone.py": "",
+            ".dockerignore": "app/gone.py\n",
+            "Dockerfile": 'FROM python:3.11\nWORKDIR /srv\nCOPY . .\nCMD ["python", "-m", "app.main"]\n',
+        },
+    )
+    got = findings(root)
+    [syntax] = [f for f in got if f.rule == "python/syntax-error"]
+    assert (syntax.path, syntax.line, syntax.severity) == ("app/broken.py", 2, Severity.WARNING)
+    assert not any(f.rule == "python/module-not-in-image" for f in got)
+
+
+def test_required_globs_secrets_and_builder_differences(tmp_path: Path) -> None:
+    root = project(
+        tmp_path,
+        {
+            **BASE,
+            "migrations/001.sql": "",
+            "config/settings.toml": "",
+            ".env": "SECRET=1\n",
+            "deploy/id_rsa": "k",
+            "sub/x.py": "",
+            "y.py": "",
+            ".dockerignore": "migrations\n*\n!app\n!migrations\n!config\n!.env\n!deploy\n!**/*.py\n",
+            "Dockerfile": "FROM python:3.11\nCOPY . /srv\n",
+        },
+    )
+    got = findings(root, required=["migrations/*.sql", "config/"])
+    assert ".env" in {f.path for f in got if f.rule == "docker/secret-in-context"}
+    assert "deploy/id_rsa" in {f.path for f in got if f.rule == "docker/secret-in-context"}
+    [differ] = [f for f in got if f.rule == "docker/builders-disagree"]
+    assert "sub/x.py" in differ.message
+    assert not any(f.rule == "docker/required-excluded" for f in got)
+    (root / ".dockerignore").write_text("migrations\nconfig\n")
+    got = findings(root, required=["migrations/*.sql", "config/"])
+    required = sorted((f.path, f.message) for f in got if f.rule == "docker/required-excluded")
+    assert [p for p, _ in required] == ["config/settings.toml", "migrations/001.sql"]
+    assert "excluded by .dockerignore:2 `config`" in required[0][1]
+
+
+def test_a_pattern_docker_rejects_is_an_error_with_its_line(tmp_path: Path) -> None:
+    root = project(tmp_path, {**BASE, ".dockerignore": "*.log\n[abc\n", "Dockerfile": "FROM scratch\nCOPY . /x\n"})
+    [finding] = findings(root)
+    assert (finding.rule, finding.path, finding.line) == ("docker/ignore-pattern-error", ".dockerignore", 2)
+
+
+async def test_validator_in_a_run_reports_summary_and_findings(tmp_path: Path) -> None:
+    root = project(
+        tmp_path,
+        {
+            **BASE,
+            "app/services/monitoring/__init__.py": "",
+            "app/main.py": "from app.services import monitoring\n",
+            "app/services/__init__.py": "",
+            ".dockerignore": "**/monitoring/\n",
+            "Dockerfile": 'FROM python:3.11\nWORKDIR /srv\nCOPY . .\nCMD ["python", "-m", "app.main"]\n',
+            "other.Dockerfile": "FROM scratch\nCOPY app /app\n",
+        },
+    )
+    summary, _ = await run_specs(root, [ValidatorSpec("context", "dockerignore", {})])
+    [result] = summary.results
+    assert result.status is Status.FAILED
+    assert result.summary.startswith("1 error; context ")
+    assert [f.rule for f in result.findings] == ["python/module-not-in-image"]
+    assert result.log_path is not None
+    log = result.log_path.read_text()
+    assert "== Dockerfile" in log and "== other.Dockerfile" in log and "missing: app.services.monitoring" in log
+    assert (root / ".checkdeck" / "cache" / "imports-v1.json").is_file()
+
+
+async def test_no_dockerfile_is_skipped(tmp_path: Path) -> None:
+    summary, _ = await run_specs(tmp_path, [ValidatorSpec("context", "dockerignore", {})])
+    assert summary.results[0].status is Status.SKIPPED
