@@ -238,3 +238,42 @@ def test_fast_decider_equals_the_reference_loop(case: tuple[list[str], list[str]
             got, rec, _ = decider.decide(prefix, rec)
             assert got == expected, (texts, prefix)
             assert set(rec) == {i for i, m in enumerate(info) if m}, (texts, prefix)
+
+
+def test_fast_walk_equals_the_reference_walk_on_a_generated_tree(tmp_path: Path) -> None:
+    """The benchmark's kind of tree and 200-line ignore file, walked by checkdeck and by the
+    pattern-by-pattern reference with the BuildKit pruning rule."""
+    import os
+    import sys
+
+    sys.path.insert(0, str(Path(__file__).resolve().parent.parent / "benchmarks"))
+    import context_scan
+
+    rng = random.Random(11)
+    root = tmp_path / "ctx"
+    context_scan.make_tree(root, 3000, rng)
+    text = context_scan.make_ignore(rng)
+    (root / ".dockerignore").write_text(text)
+    patterns = new_matcher(read_ignore(text.encode()))
+    literal = not any(
+        set("*[]?^\\") & set(p.text.removesuffix("/**").removesuffix("/*")) for p in patterns if p.exclusion
+    )
+    exceptions = [p.text.removesuffix("/**").removesuffix("/*") + "/" for p in patterns if p.exclusion]
+    expected: set[str] = set()
+
+    def walk(folder: str, prefix: str, info: list[bool] | None) -> None:
+        for entry in os.scandir(folder):
+            rel = prefix + entry.name
+            excluded, child = matches_using_parent_results(patterns, rel, info)
+            is_dir = entry.is_dir(follow_symlinks=False)
+            if excluded and is_dir and literal and not any(x.startswith(rel + "/") for x in exceptions):
+                continue
+            if is_dir:
+                walk(entry.path, rel + "/", child)
+            elif not excluded:
+                expected.add(rel)
+
+    walk(str(root), "", None)
+    got = set(compute(ContextSpec(root, root / "Dockerfile", "buildkit")).paths)
+    assert got == expected
+    assert 0 < len(got) < 3001

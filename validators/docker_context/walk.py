@@ -12,6 +12,7 @@ import os
 import stat
 from collections.abc import Iterator, Sequence
 from dataclasses import dataclass, field
+from typing import NamedTuple
 
 from .decide import Decider, Rec
 from .patterns import Pattern, PatternError
@@ -19,10 +20,11 @@ from .patterns import Pattern, PatternError
 _PATTERN_CHARS = set("*[]?^\\")
 
 
-@dataclass(frozen=True)
-class Entry:
+class Entry(NamedTuple):
+    """One sent entry. A tuple rather than a dataclass: a context can hold millions."""
+
     path: str  # POSIX, relative to the context
-    kind: str  # "file", "symlink", "dir", "other"
+    kind: str  # "file", "symlink", "other"
     size: int = 0
 
 
@@ -93,33 +95,47 @@ class Walker:
         return entries
 
     def _walk_dir(self, path: str, prefix: str, parent: Rec, result: WalkResult) -> None:
-        decide = self.decider.decide
-        for entry in self._scan(path, result, prefix[:-1]):
-            rel = prefix + entry.name
-            result.visited += 1
+        entries = self._scan(path, result, prefix[:-1])
+        result.visited += len(entries)
+        decider = self.decider
+        local = decider.local(prefix[:-1])
+        rels = [prefix + e.name for e in entries]
+        hits: set[int] | None = None
+        if not parent and not decider.errors:
+            # Nothing inherited: only the entries some pattern matches need deciding.
+            hits = decider.batch_hits(prefix, rels)
+        plain = not self.sizes and not self.check_readable
+        sent = result.entries
+        for index, entry in enumerate(entries):
+            rel = rels[index]
             try:
                 is_dir = entry.is_dir(follow_symlinks=False)
             except OSError:
                 is_dir = False
-            try:
-                excluded, rec, decider = decide(rel, parent)
-            except PatternError:
-                result.stopped_at = rel
-                raise
-            if excluded:
-                if is_dir:
-                    if self.may_prune(rel):
-                        result.pruned.append((rel, decider))
-                    else:
-                        self._walk_dir(entry.path, rel + "/", rec, result)
-                continue
+            if hits is None or index in hits:
+                try:
+                    excluded, rec, decided = decider.decide(rel, parent, local)
+                except PatternError:
+                    result.stopped_at = rel
+                    raise
+                if excluded:
+                    if is_dir:
+                        if self.may_prune(rel):
+                            result.pruned.append((rel, decided))
+                        else:
+                            self._walk_dir(entry.path, rel + "/", rec, result)
+                    continue
+            else:
+                rec = ()
             if is_dir:
                 result.dirs_sent.append(rel)
                 self._walk_dir(entry.path, rel + "/", rec, result)
-                continue
-            sent = self._entry(entry, rel, result)
-            if sent is not None:
-                result.entries.append(sent)
+            elif plain and entry.is_file(follow_symlinks=False):
+                sent.append(Entry(rel, "file"))
+            else:
+                one = self._entry(entry, rel, result)
+                if one is not None:
+                    sent.append(one)
 
     def _entry(self, entry: os.DirEntry[str], rel: str, result: WalkResult) -> Entry | None:
         try:
