@@ -31,6 +31,8 @@ check: lint test
 
 bench: $(STAMP)
 	$(BIN)/python benchmarks/runner_overhead.py
+	$(BIN)/python benchmarks/context_scan.py
+	$(BIN)/python benchmarks/import_analysis.py
 
 clean:
 	rm -rf $(VENV) .checkdeck examples/demo/.checkdeck

@@ -205,3 +205,31 @@ async def test_validator_in_a_run_reports_summary_and_findings(tmp_path: Path) -
 async def test_no_dockerfile_is_skipped(tmp_path: Path) -> None:
     summary, _ = await run_specs(tmp_path, [ValidatorSpec("context", "dockerignore", {})])
     assert summary.results[0].status is Status.SKIPPED
+
+
+def test_unchanged_project_reuses_the_analysis_and_a_change_is_seen(tmp_path: Path) -> None:
+    root = project(
+        tmp_path,
+        {
+            **BASE,
+            ".dockerignore": "app/gone.py\n",
+            "app/gone.py": "",
+            "Dockerfile": 'FROM python:3.11\nWORKDIR /srv\nCOPY . .\nCMD ["python", "-m", "app.main"]\n',
+        },
+    )
+    store = tmp_path / "cache" / "imports.json"
+
+    def run() -> tuple[list[str], list[Finding]]:
+        cache = ScanCache(store)
+        result = run_check(Target(root / "Dockerfile", root), root, cache=cache)
+        cache.save()
+        return result.log, result.findings
+
+    log, found = run()
+    assert not any("reused" in line for line in log) and found == []
+    log, found = run()
+    assert any("reused" in line for line in log) and found == []
+    (root / "app" / "core.py").write_text("from app import gone\n")
+    log, found = run()
+    assert not any("reused" in line for line in log)
+    assert [f.path for f in found] == ["app/core.py"]

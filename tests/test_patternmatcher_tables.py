@@ -286,9 +286,9 @@ COMPILE = [
 
 @pytest.mark.parametrize(("pattern", "kind", "regexp"), COMPILE)
 def test_compile_table(pattern: str, kind: MatchType, regexp: str) -> None:
-    from validators.docker_context.patterns import _compile_source
+    from validators.docker_context.patterns import compile_source
 
-    detected, source = _compile_source(clean(pattern))
+    detected, source = compile_source(clean(pattern))
     assert detected is kind
     if kind is MatchType.REGEXP:
         assert source == regexp

@@ -3,6 +3,9 @@ modules the image will lack, required paths, secrets, size. Pure and synchronous
 
 from __future__ import annotations
 
+import dataclasses
+import hashlib
+import json
 import os
 import posixpath
 from collections.abc import Sequence
@@ -13,8 +16,8 @@ import pathspec
 
 from ..model import Finding, Severity
 from ..python_imports.cache import ScanCache
-from ..python_imports.graph import FileTree, MissingModule, Start, analyse
-from ..python_imports.scan import FUNCTION, GUARDED
+from ..python_imports.graph import Analysis, FileTree, MissingModule, Start, analyse
+from ..python_imports.scan import FUNCTION, GUARDED, ScanResult
 from .build_context import INJECTED_DOCKERFILE, ContextReport, ContextSpec, compute, explain
 from .dockerfile import DockerfileError, parse
 from .entrypoints import Entrypoint, find_entrypoints, from_config
@@ -293,26 +296,43 @@ def _check_imports(
     log(f"entrypoints: {', '.join(f'{e.kind} {e.target} ({e.source})' for e in starts)}; import roots: {roots}")
     full_tree = FileTree(final.tree.files, final.tree.dirs)
     sent_tree = FileTree(sim.final.tree.files, sim.final.tree.dirs)
-    repo = _RepoIndex(full_files, _repo_roots(full_tree, roots))
-    context_root = target.context
-    cache.prime(
-        str(context_root / origin) for path, origin in full_tree.files.items() if path.endswith(".py") and origin
-    )
+    repo_roots = _repo_roots(full_tree, roots)
+    run_starts = [
+        Start(e.target if e.kind == "module" else None, e.target if e.kind == "script" else None, e.source)
+        for e in starts
+    ]
+    context_root = str(target.context).rstrip("/") + "/"
+    # The analysis reads Python files only: it depends on where they are (in the repository
+    # and in both images), on the roots and entrypoints, and on their content. When none of
+    # that changed, the stored result is reused after one stat per file read.
+    key = hashlib.sha256(
+        json.dumps(
+            [
+                sorted((p, o) for p, o in full_tree.files.items() if p.endswith(".py")),
+                sorted(p for p in sent_tree.files if p.endswith(".py")),
+                sorted(p for p in full_files if p.endswith(".py")),
+                roots,
+                repo_roots,
+                [dataclasses.astuple(s) for s in run_starts],
+                context_root,
+            ]
+        ).encode()
+    ).hexdigest()
+    stored = cache.analysis(key)
+    if stored is not None:
+        analysis = Analysis.decode(stored)
+        log("import analysis reused: no input changed since the last run")
+    else:
+        repo = _RepoIndex(full_files, repo_roots)
+        cache.prime(
+            context_root + origin for path, origin in full_tree.files.items() if path.endswith(".py") and origin
+        )
 
-    def read(repo_path: str):  # type: ignore[no-untyped-def]
-        return cache.get(str(context_root / repo_path))
+        def read(repo_path: str) -> ScanResult | None:
+            return cache.get(context_root + repo_path)
 
-    analysis = analyse(
-        [
-            Start(e.target if e.kind == "module" else None, e.target if e.kind == "script" else None, e.source)
-            for e in starts
-        ],
-        full_tree,
-        sent_tree,
-        roots,
-        read,
-        repo.find,
-    )
+        analysis = analyse(run_starts, full_tree, sent_tree, roots, read, repo.find)
+        cache.store_analysis(key, [context_root + p for p in analysis.read], analysis.encode())
     log(f"followed {analysis.modules} modules")
     for repo_path, problem in analysis.syntax_errors:
         out.findings.append(

@@ -14,7 +14,8 @@ from __future__ import annotations
 import re
 from collections.abc import Sequence
 
-from .patterns import MatchType, Pattern
+from .gosyntax import BadPattern, Unsupported, go_regexp
+from .patterns import MatchType, Pattern, compile_source
 
 Rec = tuple[int, ...]  # indices of the patterns that "matched" a directory, for its children
 Item = tuple[re.Pattern[str], int]
@@ -51,10 +52,7 @@ def _final_literal(text: str) -> tuple[str | None, str]:
 def _directory_regexp(directory: str) -> re.Pattern[str] | None:
     """A regexp for a pattern's directory part, or None if it cannot be built on its own."""
     try:
-        from .gosyntax import BadPattern, Unsupported, go_regexp
-        from .patterns import _compile_source
-
-        kind, source = _compile_source(directory)
+        kind, source = compile_source(directory)
         if kind is not MatchType.REGEXP:
             return re.compile(re.escape(directory) + r"\Z")
         return go_regexp(source)

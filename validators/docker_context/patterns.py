@@ -33,7 +33,7 @@ class PatternError(ValueError):
         self.detail = message
 
 
-def _compile_source(pattern: str) -> tuple[MatchType, str]:
+def compile_source(pattern: str) -> tuple[MatchType, str]:
     """patternmatcher's Pattern.compile: the match type and, for REGEXP, the Go regexp."""
     reg = "^"
     detected = MatchType.EXACT
@@ -98,7 +98,7 @@ class Pattern:
         if self._compiled:
             return
         self._compiled = True
-        detected, source = _compile_source(self.text)
+        detected, source = compile_source(self.text)
         if detected is MatchType.REGEXP:
             try:
                 self.regexp = go_regexp(source)

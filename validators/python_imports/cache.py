@@ -44,19 +44,71 @@ def _decode(raw: list[object]) -> ScanResult:
 
 
 class ScanCache:
+    """Per-file scans (`path`), and whole analyses (`path` with an `analyses` suffix) keyed on
+    what they depend on, so that an unchanged project costs a few stat calls."""
+
     def __init__(self, path: Path | None = None) -> None:
         self.path = path
-        self.entries: dict[str, list[object]] = {}
+        self._entries: dict[str, list[object]] | None = None
+        self.analyses: dict[str, dict[str, object]] = {}
         self.hits = 0
         self.misses = 0
+        self.scanned = 0
         self._dirty = False
+        self._analyses_dirty = False
         if path is not None:
             try:
-                data = json.loads(path.read_text(encoding="utf-8"))
-                if data.get("version") == VERSION and isinstance(data.get("files"), dict):
-                    self.entries = data["files"]
+                data = json.loads(self._analyses_path.read_text(encoding="utf-8"))
+                if data.get("version") == VERSION and isinstance(data.get("analyses"), dict):
+                    self.analyses = data["analyses"]
             except (OSError, ValueError):
                 pass
+
+    @property
+    def _analyses_path(self) -> Path:
+        assert self.path is not None
+        return self.path.with_name(self.path.stem + "-analyses.json")
+
+    @property
+    def entries(self) -> dict[str, list[object]]:
+        """Loaded on first use: a reused analysis never needs them."""
+        if self._entries is None:
+            self._entries = {}
+            if self.path is not None:
+                try:
+                    data = json.loads(self.path.read_text(encoding="utf-8"))
+                    if data.get("version") == VERSION and isinstance(data.get("files"), dict):
+                        self._entries = data["files"]
+                except (OSError, ValueError):
+                    pass
+        return self._entries
+
+    def analysis(self, key: str) -> object | None:
+        """A stored analysis payload whose input files all still have the same metadata."""
+        stored = self.analyses.get(key)
+        if stored is None:
+            return None
+        files = stored.get("files")
+        assert isinstance(files, dict)
+        for path, meta in files.items():
+            try:
+                if _key(os.stat(path)) != meta:
+                    return None
+            except OSError:
+                return None
+        return stored.get("payload")
+
+    def store_analysis(self, key: str, files: Iterable[str], payload: object) -> None:
+        metas = {}
+        for path in files:
+            try:
+                metas[path] = _key(os.stat(path))
+            except OSError:
+                return  # a file vanished meanwhile: do not store a result nobody can check
+        self.analyses[key] = {"files": metas, "payload": payload}
+        while len(self.analyses) > 16:  # keep the newest few (dicts keep insertion order)
+            del self.analyses[next(iter(self.analyses))]
+        self._analyses_dirty = True
 
     def _lookup(self, path: str) -> ScanResult | None:
         entry = self.entries.get(path)
@@ -83,14 +135,24 @@ class ScanCache:
             self.hits += 1
             return cached
         self.misses += 1
+        self.scanned += 1
         _, key, result = _scan_file(path)
         if key is not None and result is not None:
             self._store(path, key, result)
         return result
 
+    def _fresh(self, path: str) -> bool:
+        entry = self.entries.get(path)
+        if entry is None:
+            return False
+        try:
+            return entry[0] == _key(os.stat(path))
+        except OSError:
+            return False
+
     def prime(self, paths: Iterable[str], workers: int | None = None) -> None:
         """Scan the files not yet cached, on every core when there are many."""
-        todo = [p for p in paths if self._lookup(p) is None]
+        todo = [p for p in paths if not self._fresh(p)]
         if not todo:
             return
         workers = workers or len(os.sched_getaffinity(0))
@@ -103,11 +165,17 @@ class ScanCache:
 
     def _absorb(self, results: Iterable[tuple[str, list[int] | None, ScanResult | None]]) -> None:
         for path, key, result in results:
+            self.scanned += 1
             if key is not None and result is not None:
                 self._store(path, key, result)
 
     def save(self) -> None:
-        if self.path is None or not self._dirty:
+        if self.path is None:
             return
-        write_atomic(self.path, json.dumps({"version": VERSION, "files": self.entries}, separators=(",", ":")))
-        self._dirty = False
+        if self._dirty:
+            write_atomic(self.path, json.dumps({"version": VERSION, "files": self.entries}, separators=(",", ":")))
+            self._dirty = False
+        if self._analyses_dirty:
+            data = {"version": VERSION, "analyses": self.analyses}
+            write_atomic(self._analyses_path, json.dumps(data, separators=(",", ":")))
+            self._analyses_dirty = False

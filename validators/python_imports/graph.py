@@ -3,7 +3,7 @@ image lacks although the repository has them."""
 
 from __future__ import annotations
 
-import posixpath
+import dataclasses
 from collections.abc import Callable, Sequence
 from dataclasses import dataclass, field
 
@@ -31,7 +31,7 @@ def find_module(tree: FileTree, roots: Sequence[str], name: str) -> Found | None
     rel = name.replace(".", "/")
     namespace: str | None = None
     for root in roots:
-        base = posixpath.join(root, rel)
+        base = (root if root.endswith("/") else root + "/") + rel
         if base + "/__init__.py" in tree.files:
             return Found(name, base + "/__init__.py", base)
         if base + ".py" in tree.files:
@@ -58,6 +58,25 @@ class Analysis:
     syntax_errors: list[tuple[str, SyntaxProblem]] = field(default_factory=list)
     modules: int = 0
     unreadable: list[str] = field(default_factory=list)
+    read: list[str] = field(default_factory=list)  # repository files scanned
+
+    def encode(self) -> dict[str, object]:
+        return {
+            "missing": [list(dataclasses.astuple(m)) for m in self.missing],
+            "syntax": [[path, p.line, p.message] for path, p in self.syntax_errors],
+            "modules": self.modules,
+            "unreadable": self.unreadable,
+        }
+
+    @classmethod
+    def decode(cls, data: object) -> Analysis:
+        assert isinstance(data, dict)
+        return cls(
+            missing=[MissingModule(*m) for m in data["missing"]],
+            syntax_errors=[(path, SyntaxProblem(line, msg)) for path, line, msg in data["syntax"]],
+            modules=int(data["modules"]),
+            unreadable=list(data["unreadable"]),
+        )
 
 
 @dataclass(frozen=True)
@@ -97,6 +116,26 @@ def analyse(
     """`read` scans a repository file; `repo_find` says where a dotted module lives in the
     repository (or None: not first-party)."""
     result = Analysis()
+    full_found: dict[str, Found | None] = {}
+    sent_found: dict[str, Found | None] = {}
+    repo_found: dict[str, str | None] = {}
+    imported: set[str] = set()  # names that import fine in the image
+
+    def in_full(name: str) -> Found | None:
+        if name not in full_found:
+            full_found[name] = find_module(full, roots, name)
+        return full_found[name]
+
+    def in_sent(name: str) -> Found | None:
+        if name not in sent_found:
+            sent_found[name] = find_module(sent, roots, name)
+        return sent_found[name]
+
+    def in_repo(name: str) -> str | None:
+        if name not in repo_found:
+            repo_found[name] = repo_find(name)
+        return repo_found[name]
+
     seen_files: set[str] = set()
     reported: set[tuple[str, str | None, int | None]] = set()
     queue: list[tuple[str, str, bool]] = []  # (image file, module name, is package)
@@ -106,31 +145,34 @@ def analyse(
         if key in reported:
             return
         reported.add(key)
-        found = find_module(full, roots, name)
+        found = in_full(name)
         if found is not None:
             image_path = found.file or found.directory
             repo_path = full.files.get(found.file) if found.file else None
             result.missing.append(MissingModule(name, importer, line, where, "ignored", image_path, repo_path))
         else:
-            result.missing.append(MissingModule(name, importer, line, where, "not-copied", None, repo_find(name)))
+            result.missing.append(MissingModule(name, importer, line, where, "not-copied", None, in_repo(name)))
 
     def is_module(name: str) -> bool:
-        return find_module(full, roots, name) is not None or repo_find(name) is not None
+        return in_full(name) is not None or in_repo(name) is not None
 
     def visit(name: str, importer: str | None, line: int | None, where: str) -> bool:
         """Import `name`; False when it fails in the image (and the chain stops)."""
-        found = find_module(full, roots, name)
+        if name in imported:
+            return True
+        found = in_full(name)
         if found is None:
-            if repo_find(name) is not None:
+            if in_repo(name) is not None:
                 missing(name, importer, line, where)
                 return False
             return False  # third party, standard library, or an attribute
-        if find_module(sent, roots, name) is None:
+        if in_sent(name) is None:
             missing(name, importer, line, where)
             return False
         if found.file is not None and found.file not in seen_files and found.file in sent.files:
             seen_files.add(found.file)
             queue.append((found.file, name, found.file.endswith("/__init__.py")))
+        imported.add(name)
         return True
 
     for start in starts:
@@ -140,7 +182,7 @@ def analyse(
                 if not visit(".".join(pieces[: i + 1]), None, None, "entrypoint"):
                     break
             else:
-                main = find_module(full, roots, start.module + ".__main__")
+                main = in_full(start.module + ".__main__")
                 if main is not None:
                     visit(start.module + ".__main__", None, None, "entrypoint")
         elif start.script:
@@ -160,6 +202,8 @@ def analyse(
         image_file, module, is_package = queue.pop()
         repo_file = full.files.get(image_file, "")
         scanned = read(repo_file) if repo_file else None
+        if repo_file:
+            result.read.append(repo_file)
         if scanned is None:
             result.unreadable.append(repo_file or image_file)
             continue
