@@ -76,3 +76,13 @@ def test_200mb_of_output_keeps_memory_bounded_and_the_whole_log_on_disk() -> Non
     assert stats["log_bytes"] >= 200 * 1024 * 1024
     # The process may not grow by more than a few tens of MB while 200 MB pass through it.
     assert stats["growth_kb"] < 40 * 1024, stats
+
+
+async def test_every_line_of_short_commands_reaches_the_subscribers(tmp_path: Path) -> None:
+    # A batch being published when the command ends must not be lost (it once was).
+    specs = [command(f"quick{i}", f"echo one-{i}; echo two-{i}; echo three-{i}") for i in range(12)]
+    summary, events = await run_specs(tmp_path, specs, concurrency=4)
+    assert all(r.status is Status.PASSED for r in summary.results)
+    lines = set(_lines(events, "stdout"))
+    for i in range(12):
+        assert {f"one-{i}", f"two-{i}", f"three-{i}"} <= lines

@@ -34,6 +34,8 @@ def build_app_parser() -> argparse.ArgumentParser:
         epilog="Subcommands: run (headless, for CI), list, init. `checkdeck SUBCOMMAND -h` for more.",
     )
     _common(parser)
+    parser.add_argument("--watch", action="store_true", help="rerun validators whose inputs change")
+    parser.add_argument("--concurrency", type=int, metavar="N", help="validators at once (default: config, else CPUs)")
     parser.set_defaults(command=None)
     return parser
 
@@ -121,13 +123,15 @@ def main(argv: Sequence[str] | None = None) -> int:
             renderer_for(path)
         except ExportError as exc:
             return _fail(str(exc))
-    if args.command is None and sys.stdout.isatty():
-        return _fail("the interactive app is not available in this version yet; use `checkdeck run` for a headless run")
-    if not config.validators:
-        return _fail(f"no validators configured or detected in {config.project_dir}; see `checkdeck init`")
     concurrency = getattr(args, "concurrency", None)
     if concurrency is not None and concurrency < 1:
         return _fail("--concurrency must be at least 1")
+    if args.command is None and sys.stdout.isatty():
+        from .app import run_app  # Textual loads only for the app
+
+        return run_app(config, watch=args.watch, concurrency=concurrency)
+    if not config.validators:
+        return _fail(f"no validators configured or detected in {config.project_dir}; see `checkdeck init`")
     print(started_line(config, datetime.now()), flush=True)
     if config.path is None:
         for spec in config.validators:

@@ -15,7 +15,7 @@ from .registry import KINDS
 
 CONFIG_NAME = "checkdeck.toml"
 TOP_KEYS = ("concurrency", "timeout", "validators")
-COMMON_KEYS = ("name", "kind", "timeout")
+COMMON_KEYS = ("name", "kind", "timeout", "watch")
 
 
 @dataclass(frozen=True)
@@ -173,6 +173,10 @@ class _Loader:
         else:
             kind_cls = KINDS[kind]
         timeout = self._duration((*where, "timeout"), entry.get("timeout"))
+        watch = entry.get("watch", [])
+        if not isinstance(watch, list) or not all(isinstance(w, str) and w for w in watch):
+            self.problem((*where, "watch"), 'expected a list of globs, e.g. ["src/**/*.py"]')
+            watch = []
         options: dict[str, object] = {}
         if kind_cls is not None:
             valid = (*COMMON_KEYS, *kind_cls.options)
@@ -200,4 +204,5 @@ class _Loader:
             options=options,
             timeout_s=timeout,
             source=f"config: {self.path.name}:{line}" if line else f"config: {self.path.name}",
+            watch=tuple(watch),
         )

@@ -105,9 +105,11 @@ class RunContext:
                 batch, self._pending, self._pending_lines = tuple(self._pending), [], 0
                 await self._publish(LogBatch(self.name, self.attempt, batch))
 
-    async def flush_periodically(self) -> None:
-        while True:
-            await anyio.sleep(BATCH_SECONDS)
+    async def flush_periodically(self, done: anyio.Event) -> None:
+        """Publish what has accumulated every BATCH_SECONDS, until `done` is set."""
+        while not done.is_set():
+            with anyio.move_on_after(BATCH_SECONDS):
+                await done.wait()
             if self._pending:
                 await self.flush()
                 self._log.flush()

@@ -65,6 +65,7 @@ class ValidatorSpec:
     options: Mapping[str, object] = field(default_factory=dict)
     timeout_s: float | None = None
     source: str = "config"  # "config" with file:line, or "detected: <why>"
+    watch: tuple[str, ...] = ()  # gitignore-style globs that trigger a rerun in watch mode
 
 
 @dataclass(frozen=True)

@@ -237,11 +237,12 @@ class Runner:
 
     async def _run_validator(self, spec: ValidatorSpec, ctx: RunContext) -> Outcome:
         timeout = spec.timeout_s if spec.timeout_s is not None else self.default_timeout_s
-        flusher_scope = anyio.CancelScope()
+        done = anyio.Event()
 
         async def flusher() -> None:
-            with flusher_scope:
-                await ctx.flush_periodically()
+            # Stopped by an event, not cancelled: a cancel in the middle of publishing a batch
+            # would lose it.
+            await ctx.flush_periodically(done)
 
         try:
             async with anyio.create_task_group() as tg:
@@ -256,7 +257,7 @@ class Runner:
                         assert timeout is not None
                         outcome = Outcome(Status.FAILED, f"timed out after {format_duration(timeout)}")
                 finally:
-                    flusher_scope.cancel()
+                    done.set()
         except Exception as exc:
             trace = "".join(traceback.format_exception(exc))
             with anyio.CancelScope(shield=True):

@@ -1,0 +1,543 @@
+"""The Textual app: runs the validators, shows each one live, drills into failures, reruns."""
+
+from __future__ import annotations
+
+import functools
+import os
+from collections.abc import Iterable
+from pathlib import Path
+
+from rich.text import Text
+from textual import on, work
+from textual.app import App, ComposeResult, SystemCommand
+from textual.binding import Binding
+from textual.containers import Horizontal, Vertical
+from textual.message import Message
+from textual.screen import Screen
+from textual.widgets import Footer, Input, Label, TabbedContent, TabPane
+
+from validators.config import Config
+from validators.exports import export
+from validators.exports.atomic import write_atomic
+from validators.exports.json_report import render as render_json
+from validators.model import (
+    Event,
+    FindingReported,
+    LogBatch,
+    Progress,
+    RunSummary,
+    Status,
+    StatusChanged,
+)
+from validators.registry import create
+from validators.run_store import SUMMARY_NAME, past_runs
+from validators.runner import DEFAULT_TIMEOUT_S, Runner
+
+from .screens.confirm import Confirm
+from .screens.export import ExportScreen
+from .screens.finding_detail import FindingDetail
+from .screens.help import HelpScreen
+from .screens.history import HistoryScreen, load_summary
+from .state import LOG_WINDOW, Clock, ValidatorState, monotonic, totals
+from .watch import affected
+from .widgets.findings_table import FindingsTable
+from .widgets.info_panel import InfoPanel
+from .widgets.log_view import LogView
+from .widgets.run_header import RunHeader
+from .widgets.validator_list import ValidatorList, ValidatorPane
+
+LONG_RUN_S = 10.0  # a run that took longer than this ends with a notification
+
+
+class RunnerEvent(Message):
+    """A runner event, delivered to the app's message queue."""
+
+    def __init__(self, event: Event) -> None:
+        super().__init__()
+        self.event = event
+
+
+class RunnerReady(Message):
+    pass
+
+
+def display_path(path: Path) -> str:
+    try:
+        rel = path.relative_to(Path.cwd())
+        return "." if str(rel) == "." else rel.as_posix()
+    except ValueError:
+        home = Path.home()
+        return "~/" + path.relative_to(home).as_posix() if path.is_relative_to(home) else str(path)
+
+
+class CheckdeckApp(App[int]):
+    CSS_PATH = "app.tcss"
+    TITLE = "checkdeck"
+    BINDINGS = [
+        Binding("r", "rerun", "Rerun"),
+        Binding("R", "rerun_all", "Rerun all"),
+        Binding("f", "rerun_failed", "Rerun failed"),
+        Binding("c", "cancel", "Cancel"),
+        Binding("C", "cancel_all", "Cancel all"),
+        Binding("e", "export", "Export"),
+        Binding("slash", "search", "Search"),
+        Binding("n", "next_match", "Next match", show=False),
+        Binding("N", "previous_match", "Prev match", show=False),
+        Binding("w", "toggle_wrap", "Wrap"),
+        Binding("t", "toggle_timestamps", "Times"),
+        Binding("h", "history", "History"),
+        Binding("question_mark", "help", "Help"),
+        Binding("escape", "back", "Back", show=False),
+        Binding("1", "tab('log')", "Log", show=False),
+        Binding("2", "tab('findings')", "Findings", show=False),
+        Binding("3", "tab('info')", "Info", show=False),
+        Binding("q", "quit", "Quit"),
+        Binding("ctrl+q", "quit", "Quit", show=False, priority=True),
+    ]
+
+    def __init__(
+        self,
+        config: Config,
+        *,
+        watch: bool = False,
+        concurrency: int | None = None,
+        clock: Clock = monotonic,
+        log_window: int = LOG_WINDOW,
+        autostart: bool = True,
+    ) -> None:
+        super().__init__()
+        self.config = config
+        self.watching = watch
+        self.concurrency = concurrency
+        self.clock = clock
+        self.autostart = autostart
+        self.runner: Runner | None = None
+        self.states = {spec.name: ValidatorState(spec) for spec in config.validators}
+        for state in self.states.values():
+            state.log.limit = log_window
+            state.log.lines = type(state.log.lines)(maxlen=log_window)
+        self.selected: str | None = next(iter(self.states), None)
+        self.started = clock()
+        self.finished_at: float | None = None
+        self.run_started = clock()
+        self._describe()
+        self._load_previous_run()
+
+    # Set-up
+
+    def _describe(self) -> None:
+        for state in self.states.values():
+            try:
+                state.description = create(state.spec, self.config.project_dir).describe()
+            except Exception as exc:
+                state.description = f"cannot describe: {exc}"
+
+    def _load_previous_run(self) -> None:
+        runs = past_runs(self.config.project_dir)
+        previous = load_summary(runs[0]) if runs else None
+        if not previous:
+            return
+        listed = previous.get("validators", [])
+        by_name = {v.get("name"): v for v in listed if isinstance(v, dict)} if isinstance(listed, list) else {}
+        for name, state in self.states.items():
+            state.previous = by_name.get(name)
+
+    def compose(self) -> ComposeResult:
+        yield RunHeader(id="run-header")
+        with Horizontal(id="main"):
+            if self.states:
+                yield ValidatorList(*[ValidatorPane(s, self.clock) for s in self.states.values()], id="validators")
+            else:
+                yield Label(
+                    "No validators configured or detected here.\n\nWrite a checkdeck.toml (see README), "
+                    "or run `checkdeck init` to start from what checkdeck detects.",
+                    id="empty",
+                )
+            with Vertical(id="detail"):
+                yield Label("", id="detail-title")
+                with TabbedContent(id="tabs", initial="log"):
+                    with TabPane("Log", id="log"):
+                        yield Label("", id="log-notice")
+                        yield LogView(id="log-view")
+                        yield Input(placeholder="search the log (enter to find, escape to close)", id="search")
+                    with TabPane("Findings", id="findings"):
+                        yield Label("No findings.", id="findings-empty")
+                        yield FindingsTable(id="findings-table")
+                    with TabPane("Info", id="info"):
+                        yield InfoPanel(id="info-panel")
+        yield Footer()
+
+    def on_mount(self) -> None:
+        self.query_one("#search", Input).display = False
+        self.set_interval(1.0, self._tick)
+        self._refresh_header()
+        if self.states:
+            self.query_one(ValidatorList).focus()
+            self._show_detail()
+            self.run_engine()
+            if self.watching:
+                self.watch_files()
+
+    # The engine: the runner lives in a worker for the app's lifetime
+
+    @work(exclusive=True, group="engine", exit_on_error=False)
+    async def run_engine(self) -> None:
+        async with Runner(
+            self.config.validators,
+            project_dir=self.config.project_dir,
+            factory=create,
+            concurrency=self.concurrency or self.config.concurrency,
+            default_timeout_s=self.config.timeout_s or DEFAULT_TIMEOUT_S,
+        ) as runner:
+            events = runner.subscribe(buffer=256)
+            self.runner = runner
+            self.post_message(RunnerReady())
+            if self.autostart:
+                runner.start()
+            async with events:
+                async for event in events:
+                    self.post_message(RunnerEvent(event))
+
+    @work(exclusive=True, group="watch", exit_on_error=False)
+    async def watch_files(self) -> None:
+        from watchfiles import awatch
+
+        async for changes in awatch(self.config.project_dir, recursive=True):
+            names = affected(self.config.validators, self.config.project_dir, [path for _, path in changes])
+            if names and self.runner is not None:
+                self.notify(f"changed files: rerunning {', '.join(names)}", timeout=3)
+                self.runner.start(names)
+
+    @on(RunnerEvent)
+    def _on_runner_event(self, message: RunnerEvent) -> None:
+        event = message.event
+        if isinstance(event, LogBatch):
+            self._on_log(event)
+        elif isinstance(event, StatusChanged):
+            self._on_status(event)
+        elif isinstance(event, FindingReported):
+            state = self.states[event.name]
+            if event.attempt == state.attempt:
+                state.findings.append(event.finding)
+                self._update_pane(event.name)
+                if event.name == self.selected:
+                    self._show_findings(state)
+        elif isinstance(event, Progress):
+            state = self.states[event.name]
+            if event.attempt == state.attempt:
+                state.progress = (event.done, event.total, event.label)
+                self._update_pane(event.name)
+
+    def _on_log(self, event: LogBatch) -> None:
+        state = self.states[event.name]
+        if event.attempt != state.attempt:
+            return
+        dropped, longest = state.log.extend(event)
+        if event.name == self.selected:
+            self.query_one(LogView).lines_added(dropped, longest)
+            if state.log.dropped or self.query_one("#log-notice", Label).display:
+                self._log_notice(state)
+
+    def _on_status(self, event: StatusChanged) -> None:
+        state = self.states[event.name]
+        if event.attempt < state.attempt:
+            return  # a late event of an attempt that was replaced
+        if event.attempt > state.attempt:
+            # A new attempt starts clean; the previous attempt's result becomes the comparison.
+            state.attempt = event.attempt
+            state.findings = []
+            state.progress = None
+            state.result = None
+            state.change = None
+            state.elapsed = None
+            state.started = None
+            state.log.clear()
+            if event.name == self.selected:
+                self._show_detail()
+            if self.finished_at is not None:
+                self.finished_at = None
+                self.run_started = self.clock()
+        previous_status = state.status
+        state.status = event.status
+        if event.status is Status.RUNNING:
+            state.started = self.clock()
+        if event.result is not None:
+            result = event.result
+            state.result = result
+            state.summary = result.summary
+            state.findings = list(result.findings)
+            state.log_path = result.log_path
+            state.elapsed = self.clock() - state.started if state.started is not None else 0.0
+            flipped = (
+                state.change is None
+                and state.previous is not None
+                and (str(state.previous.get("status")) in ("failed", "error")) != result.status.bad
+            )
+            state.compare()
+            if flipped or (previous_status.finished and previous_status.bad != result.status.bad):
+                self.notify(
+                    f"{state.name}: {result.status.value}  {result.summary}",
+                    severity="error" if result.status.bad else "information",
+                    timeout=5,
+                )
+            self._run_maybe_finished()
+        elif event.status is Status.RUNNING and state.log_path is None:
+            state.log_path = self.config.project_dir  # replaced by the real path when it ends
+        self._update_pane(event.name)
+        if event.name == self.selected:
+            self._show_detail(reset_log=False)
+            self._log_notice(state)
+        self._refresh_header()
+
+    def _run_maybe_finished(self) -> None:
+        if self.runner is None or any(self.runner.is_running(n) for n in self.states):
+            return
+        if any(s.status in (Status.PENDING, Status.RUNNING) for s in self.states.values()):
+            return
+        self.finished_at = self.clock()
+        summary = self.runner.summary()
+        self._write_summary(summary)
+        duration = self.finished_at - self.run_started
+        if duration >= LONG_RUN_S:
+            bad = summary.count(Status.FAILED) + summary.count(Status.ERROR)
+            self.notify(
+                f"run finished in {duration:.0f}s: {bad} failed"
+                if bad
+                else f"run finished in {duration:.0f}s: all passed",
+                severity="error" if bad else "information",
+                timeout=8,
+            )
+
+    @work(thread=True, group="io")
+    def _write_summary(self, summary: RunSummary) -> None:
+        write_atomic(summary.run_dir / SUMMARY_NAME, render_json(summary))
+
+    # Views
+
+    def _tick(self) -> None:
+        for pane in self.query(ValidatorPane):
+            pane.tick()
+        self._refresh_header()
+
+    def _refresh_header(self) -> None:
+        end = self.finished_at if self.finished_at is not None else self.clock()
+        self.query_one(RunHeader).show(
+            totals(self.states.values()), end - self.run_started, display_path(self.config.project_dir), self.watching
+        )
+
+    def _update_pane(self, name: str) -> None:
+        validators = self.query(ValidatorList)
+        if validators:
+            pane = validators.first().pane(name)
+            if pane is not None:
+                pane.update_view()
+
+    def _show_detail(self, reset_log: bool = True) -> None:
+        if self.selected is None:
+            return
+        state = self.states[self.selected]
+        self.query_one("#detail-title", Label).update(
+            Text.assemble(
+                (state.name, "bold"),
+                "  ",
+                state.spec.kind,
+                "  ",
+                (state.status.value, "bold"),
+                "  ",
+                (state.description, "dim"),
+            )
+        )
+        if reset_log:
+            self.query_one(LogView).set_source(state.log.lines)
+            self._log_notice(state)
+        self._show_findings(state)
+        self.query_one(InfoPanel).show(state, self.clock)
+
+    def _log_notice(self, state: ValidatorState) -> None:
+        notice = self.query_one("#log-notice", Label)
+        if state.log.dropped:
+            notice.update(f"{state.log.dropped} older lines are only on disk: {state.log_path}")
+            notice.display = True
+        elif not state.log.lines:
+            notice.update(
+                "No output yet." if state.status.finished or state.status is Status.RUNNING else "Waiting to start."
+            )
+            notice.display = True
+        else:
+            notice.display = False
+
+    def _show_findings(self, state: ValidatorState) -> None:
+        self.query_one(FindingsTable).show(state.findings)
+        self.query_one("#findings-empty", Label).display = not state.findings
+        self.query_one("#findings-empty", Label).update("No findings." if state.status.finished else "No findings yet.")
+
+    @on(ValidatorList.Highlighted)
+    def _on_highlight(self, event: ValidatorList.Highlighted) -> None:
+        if isinstance(event.item, ValidatorPane):
+            self.selected = event.item.state.name
+            self._show_detail()
+
+    @on(ValidatorList.Selected)
+    def _on_select(self, event: ValidatorList.Selected) -> None:
+        self.query_one(TabbedContent).active = "findings"
+        self.query_one(FindingsTable).focus()
+
+    @on(FindingsTable.Open)
+    def _on_open_finding(self, event: FindingsTable.Open) -> None:
+        self.push_screen(FindingDetail(event.finding, self.config.project_dir))
+
+    @on(LogView.FollowChanged)
+    def _on_follow(self, event: LogView.FollowChanged) -> None:
+        if self.selected is not None:
+            state = self.states[self.selected]
+            if not event.following and not state.log.dropped:
+                notice = self.query_one("#log-notice", Label)
+                notice.update("Paused: press End to follow new output.")
+                notice.display = True
+            else:
+                self._log_notice(state)
+
+    # Actions
+
+    def _names(self, names: Iterable[str] | None) -> None:
+        if self.runner is None:
+            self.notify("The runner is still starting.", severity="warning")
+            return
+        chosen = list(names) if names is not None else None
+        if chosen == []:
+            self.notify("Nothing to rerun.", timeout=2)
+            return
+        self.runner.start(chosen)
+
+    def action_rerun(self) -> None:
+        if self.selected:
+            self._names([self.selected])
+
+    def action_rerun_all(self) -> None:
+        self._names(None)
+
+    def action_rerun_failed(self) -> None:
+        self._names([n for n, s in self.states.items() if s.status.bad])
+
+    def action_cancel(self) -> None:
+        if self.runner and self.selected:
+            self.runner.cancel(self.selected)
+
+    def action_cancel_all(self) -> None:
+        if self.runner:
+            self.runner.cancel_all()
+
+    def action_toggle_wrap(self) -> None:
+        view = self.query_one(LogView)
+        view.wrap = not view.wrap
+        self.notify(f"wrap {'on' if view.wrap else 'off'}", timeout=1.5)
+
+    def action_toggle_timestamps(self) -> None:
+        view = self.query_one(LogView)
+        view.timestamps = not view.timestamps
+
+    def action_tab(self, tab: str) -> None:
+        self.query_one(TabbedContent).active = tab
+
+    def action_search(self) -> None:
+        self.query_one(TabbedContent).active = "log"
+        search = self.query_one("#search", Input)
+        search.display = True
+        search.focus()
+
+    @on(Input.Submitted, "#search")
+    def _on_search(self, event: Input.Submitted) -> None:
+        count = self.query_one(LogView).search(event.value)
+        self.notify(
+            f"{count} matching line{'s' * (count != 1)} in the window" if event.value else "search cleared", timeout=2
+        )
+        self.query_one(LogView).focus()
+
+    def action_next_match(self) -> None:
+        self.query_one(LogView).next_match(1)
+
+    def action_previous_match(self) -> None:
+        self.query_one(LogView).next_match(-1)
+
+    async def action_back(self) -> None:
+        search = self.query_one("#search", Input)
+        if search.display:
+            search.display = False
+            self.query_one(LogView).focus()
+            return
+        lists = self.query(ValidatorList)
+        if lists:
+            lists.first().focus()
+
+    def action_help(self) -> None:
+        self.push_screen(HelpScreen())
+
+    def action_history(self) -> None:
+        self.push_screen(HistoryScreen(self.config.project_dir))
+
+    def action_export(self) -> None:
+        if self.runner is None:
+            return
+        self.push_screen(ExportScreen(self.config.project_dir), self._export_to)
+
+    def _export_to(self, path: Path | None) -> None:
+        if path is None or self.runner is None:
+            return
+        summary = self.runner.summary()
+        try:
+            export(summary, path)
+        except OSError as exc:
+            self.notify(f"export failed: {exc}", severity="error")
+            return
+        self.notify(f"wrote {path}", timeout=4)
+
+    async def action_quit(self) -> None:
+        running = [n for n, s in self.states.items() if s.status in (Status.RUNNING, Status.PENDING)]
+        if running and self.runner is not None:
+
+            def answer(stop: bool | None) -> None:
+                if stop:
+                    self.run_worker(self._shutdown(), exclusive=True, group="quit")
+
+            self.push_screen(
+                Confirm(
+                    f"{len(running)} validator{'s' * (len(running) != 1)} still running. Stop them and quit?",
+                    "Stop and quit",
+                    "Keep running",
+                ),
+                answer,
+            )
+            return
+        await self._shutdown()
+
+    async def _shutdown(self) -> None:
+        if self.runner is not None:
+            self.runner.cancel_all()
+            await self.runner.wait_idle()
+        bad = any(s.status.bad for s in self.states.values())
+        self.exit(1 if bad else 0)
+
+    def get_system_commands(self, screen: Screen[object]) -> Iterable[SystemCommand]:
+        yield from super().get_system_commands(screen)
+        yield SystemCommand("Rerun all", "Run every validator again", self.action_rerun_all)
+        yield SystemCommand("Rerun failed", "Run the failed validators again", self.action_rerun_failed)
+        yield SystemCommand("Cancel all", "Stop every running validator", self.action_cancel_all)
+        for name in self.states:
+            yield SystemCommand(f"Rerun {name}", f"Run {name} again", functools.partial(self._names, [name]))
+            yield SystemCommand(f"Cancel {name}", f"Stop {name}", functools.partial(self._cancel_one, name))
+        yield SystemCommand("Export run", "Write JSON, Markdown, JUnit XML or SARIF", self.action_export)
+        yield SystemCommand("Search log", "Find text in the selected validator's log", self.action_search)
+        yield SystemCommand("Toggle wrap", "Wrap long log lines", self.action_toggle_wrap)
+        yield SystemCommand("Toggle timestamps", "Show when each log line arrived", self.action_toggle_timestamps)
+        yield SystemCommand("Past runs", "Browse .checkdeck/runs", self.action_history)
+        yield SystemCommand("Keys", "Show every key", self.action_help)
+
+    def _cancel_one(self, name: str) -> None:
+        if self.runner:
+            self.runner.cancel(name)
+
+
+def run_app(config: Config, *, watch: bool = False, concurrency: int | None = None) -> int:
+    os.environ.setdefault("TEXTUAL_ANIMATIONS", "none")
+    result = CheckdeckApp(config, watch=watch, concurrency=concurrency).run()
+    return int(result or 0)

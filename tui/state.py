@@ -1,0 +1,144 @@
+"""What the app knows about each validator: the runner's events folded into plain state.
+
+No widget here: the app updates this state from runner events and widgets render it."""
+
+from __future__ import annotations
+
+import time
+from collections import deque
+from collections.abc import Callable, Iterable
+from dataclasses import dataclass, field
+from datetime import datetime
+from pathlib import Path
+
+from validators.model import Finding, LogBatch, Status, ValidatorResult, ValidatorSpec
+
+LOG_WINDOW = 10_000  # lines the app keeps per validator; the full log stays on disk
+
+Clock = Callable[[], float]
+
+
+@dataclass
+class LogLineView:
+    at: datetime
+    stream: str
+    text: str
+
+
+@dataclass
+class LogWindow:
+    """The newest lines of one attempt; older ones are only in the log file."""
+
+    limit: int = LOG_WINDOW
+    lines: deque[LogLineView] = field(default_factory=deque)
+    total: int = 0
+    generation: int = 0  # bumped when cleared, so views know to start over
+
+    def __post_init__(self) -> None:
+        self.lines = deque(maxlen=self.limit)
+
+    @property
+    def dropped(self) -> int:
+        return self.total - len(self.lines)
+
+    def extend(self, batch: LogBatch) -> tuple[int, int]:
+        """Append a batch; returns (lines the window let go, length of the longest new line)."""
+        count = batch.line_count
+        dropped = max(0, len(self.lines) + count - self.limit)
+        self.lines.extend(LogLineView(at, stream, text) for at, stream, text in batch.lines())
+        self.total += count
+        longest = max((len(text) for chunk in batch.chunks for text in chunk.lines), default=0)
+        return dropped, longest
+
+    def clear(self) -> None:
+        self.lines.clear()
+        self.total = 0
+        self.generation += 1
+
+
+@dataclass
+class Change:
+    """How a validator's latest result differs from the previous run's."""
+
+    previous: str | None  # previous status, None when there is no previous run
+    new_findings: int = 0
+    resolved_findings: int = 0
+
+    def describe(self, status: Status) -> str:
+        if self.previous is None:
+            return ""
+        parts = []
+        if self.previous in ("passed", "skipped") and status.bad:
+            parts.append("newly failing")
+        elif self.previous in ("failed", "error") and status is Status.PASSED:
+            parts.append("fixed")
+        if self.new_findings:
+            parts.append(f"+{self.new_findings} new finding{'s' * (self.new_findings != 1)}")
+        if self.resolved_findings:
+            parts.append(f"-{self.resolved_findings} resolved")
+        return ", ".join(parts)
+
+
+def finding_key(f: Finding | dict[str, object]) -> tuple[object, ...]:
+    if isinstance(f, Finding):
+        return (f.rule, f.path, f.message)
+    return (f.get("rule"), f.get("path"), f.get("message"))
+
+
+@dataclass
+class ValidatorState:
+    spec: ValidatorSpec
+    description: str = ""
+    status: Status = Status.PENDING
+    attempt: int = 0
+    summary: str = ""
+    started: float | None = None  # clock() when it started running
+    elapsed: float | None = None  # frozen once it finished
+    progress: tuple[int, int | None, str] | None = None
+    findings: list[Finding] = field(default_factory=list)
+    result: ValidatorResult | None = None
+    log: LogWindow = field(default_factory=LogWindow)
+    log_path: Path | None = None
+    previous: dict[str, object] | None = None  # this validator in the previous run's summary
+    change: Change | None = None
+
+    @property
+    def name(self) -> str:
+        return self.spec.name
+
+    def elapsed_now(self, clock: Clock) -> float | None:
+        if self.elapsed is not None:
+            return self.elapsed
+        if self.started is not None:
+            return clock() - self.started
+        return None
+
+    def live_summary(self) -> str:
+        if self.status is Status.RUNNING and self.progress is not None:
+            done, total, label = self.progress
+            return f"{done}/{total} {label}".strip() if total else f"{done} {label}".strip()
+        if self.status is Status.RUNNING:
+            errors = sum(1 for f in self.findings if f.severity.value == "error")
+            return f"{errors} error{'s' * (errors != 1)} so far" if errors else "running"
+        return self.summary
+
+    def compare(self) -> None:
+        """Fill `change` from the previous run, once this attempt has finished."""
+        if self.previous is None:
+            self.change = Change(None)
+            return
+        listed = self.previous.get("findings", [])
+        before = {finding_key(f) for f in listed if isinstance(f, dict)} if isinstance(listed, list) else set()
+        now = {finding_key(f) for f in self.findings}
+        self.change = Change(str(self.previous.get("status")), len(now - before), len(before - now))
+
+
+def totals(states: Iterable[ValidatorState]) -> dict[Status, int]:
+    counts = {s: 0 for s in Status}
+    for state in states:
+        counts[state.status] += 1
+    return counts
+
+
+def monotonic() -> float:
+    return time.monotonic()

@@ -1,0 +1,220 @@
+"""A streaming log view over a bounded window of lines: follow mode, search, wrap, timestamps,
+ANSI colours. Line API (render_line) so that only visible lines are ever rendered."""
+
+from __future__ import annotations
+
+from collections import deque
+
+from rich.cells import cell_len
+from rich.segment import Segment
+from rich.style import Style
+from rich.text import Text
+from textual.binding import Binding
+from textual.cache import LRUCache
+from textual.geometry import Size
+from textual.message import Message
+from textual.reactive import reactive
+from textual.scroll_view import ScrollView
+from textual.strip import Strip
+
+from validators.terminal_text import strip_ansi
+
+from ..state import LogLineView
+
+MATCH = Style(bgcolor="yellow", color="black")
+CURRENT = Style(bgcolor="dark_orange", color="black", bold=True)
+STDERR = Style(color="red")
+NOTE = Style(dim=True, italic=True)
+STAMP = Style(dim=True)
+
+
+class LogView(ScrollView, can_focus=True):
+    """Shows the lines of a LogWindow. Data flows in through `set_source` and `lines_added`."""
+
+    BINDINGS = [
+        Binding("end", "follow", "Follow", show=False),
+        Binding("home", "scroll_home", "Top", show=False),
+    ]
+
+    follow: reactive[bool] = reactive(True)
+    wrap: reactive[bool] = reactive(False)
+    timestamps: reactive[bool] = reactive(False)
+
+    class FollowChanged(Message):
+        def __init__(self, following: bool) -> None:
+            super().__init__()
+            self.following = following
+
+    def __init__(self, *, id: str | None = None) -> None:
+        super().__init__(id=id)
+        self._lines: deque[LogLineView] = deque()
+        self._width = 0
+        self._rows: list[tuple[int, int]] | None = None  # (line, chunk) when wrapping
+        self._cache: LRUCache[tuple[int, int, bool, int], Strip] = LRUCache(2048)
+        self._texts: LRUCache[int, Text] = LRUCache(4096)
+        self._base = 0  # how many lines have left the window since set_source
+        self.query_text = ""
+        self.matches: list[int] = []  # absolute line numbers (base-adjusted) of matches
+        self.current_match = -1
+
+    # Data in
+
+    def set_source(self, lines: deque[LogLineView]) -> None:
+        self._lines = lines
+        self._base = 0
+        self._width = max((cell_len(strip_ansi(x.text)) for x in lines), default=0)
+        self._reset()
+        self._find()
+        if self.follow:
+            self.scroll_end(animate=False, immediate=True, x_axis=False)
+
+    def lines_added(self, dropped_from_window: int, longest: int) -> None:
+        """Lines were appended to the source, which let `dropped_from_window` older ones go;
+        the longest new line has `longest` characters."""
+        if dropped_from_window:
+            self._base += dropped_from_window
+            self._cache.clear()
+            self._texts.clear()
+        self._width = max(self._width, longest)
+        if self.query_text:
+            self._find()
+        self._reset(keep_cache=not dropped_from_window)
+        if self.follow:
+            self.scroll_end(animate=False, immediate=True, x_axis=False)
+
+    def _reset(self, keep_cache: bool = False) -> None:
+        if not keep_cache:
+            self._cache.clear()
+            self._texts.clear()
+        self._rows = None
+        self._update_size()
+        self.refresh()
+
+    def _update_size(self) -> None:
+        prefix = 13 if self.timestamps else 0
+        if self.wrap:
+            self._rows = self._wrap_rows()
+            self.virtual_size = Size(max(1, self.scrollable_content_region.width), len(self._rows))
+        else:
+            self.virtual_size = Size(self._width + prefix + 1, len(self._lines))
+
+    def _wrap_rows(self) -> list[tuple[int, int]]:
+        width = max(10, self.scrollable_content_region.width - (13 if self.timestamps else 0))
+        rows: list[tuple[int, int]] = []
+        for index, line in enumerate(self._lines):
+            chunks = max(1, -(-len(line.text) // width)) if len(line.text) > width else 1
+            rows.extend((index, c) for c in range(chunks))
+        return rows
+
+    def on_resize(self) -> None:
+        if self.wrap:
+            self._reset()
+
+    def watch_wrap(self) -> None:
+        self._reset()
+
+    def watch_timestamps(self) -> None:
+        self._reset()
+
+    def watch_follow(self, following: bool) -> None:
+        self.post_message(self.FollowChanged(following))
+        if following:
+            self.scroll_end(animate=False, immediate=True, x_axis=False)
+
+    def watch_scroll_y(self, old: float, new: float) -> None:
+        super().watch_scroll_y(old, new)
+        # Scrolling up pauses follow; reaching the end again does not resume it (End does).
+        if new < old and new < self.max_scroll_y:
+            self.follow = False
+
+    def action_follow(self) -> None:
+        self.follow = True
+
+    # Search
+
+    def search(self, text: str) -> int:
+        self.query_text = text
+        self._find()
+        self.current_match = len(self.matches) - 1 if self.matches else -1
+        self._cache.clear()
+        self._show_current()
+        return len(self.matches)
+
+    def _find(self) -> None:
+        needle = self.query_text.lower()
+        self.matches = (
+            [i for i, line in enumerate(self._lines) if needle in strip_ansi(line.text).lower()] if needle else []
+        )
+        if self.current_match >= len(self.matches):
+            self.current_match = len(self.matches) - 1
+
+    def next_match(self, step: int) -> None:
+        if not self.matches:
+            return
+        self.current_match = (self.current_match + step) % len(self.matches)
+        self._cache.clear()
+        self._show_current()
+
+    def _show_current(self) -> None:
+        self.refresh()
+        if self.current_match < 0:
+            return
+        self.follow = False
+        line = self.matches[self.current_match]
+        row = (
+            line
+            if not self.wrap or self._rows is None
+            else next((r for r, (i, _) in enumerate(self._rows) if i == line), 0)
+        )
+        self.scroll_to(y=max(0, row - self.scrollable_content_region.height // 2), animate=False, immediate=True)
+
+    # Rendering
+
+    def _text(self, index: int) -> Text:
+        text = self._texts.get(index)
+        if text is None:
+            line = self._lines[index]
+            text = Text.from_ansi(line.text, no_wrap=True, end="")
+            if line.stream == "stderr":
+                text.stylize(STDERR, 0, 0)  # keep the program's own colours; mark only the gutter
+            elif line.stream == "checkdeck":
+                text.stylize(NOTE)
+            if self.query_text:
+                current = self.matches[self.current_match] if self.current_match >= 0 else -1
+                style = CURRENT if index == current else MATCH
+                text.highlight_words([self.query_text], style=style, case_sensitive=False)
+            if self.timestamps:
+                stamp = Text(line.at.astimezone().strftime("%H:%M:%S.%f")[:12] + " ", style=STAMP)
+                text = stamp + text
+            self._texts[index] = text
+        return text
+
+    def render_line(self, y: int) -> Strip:
+        scroll_x, scroll_y = self.scroll_offset
+        row = scroll_y + y
+        width = self.scrollable_content_region.width
+        style = self.rich_style
+        if self.wrap and self._rows is not None:
+            if row >= len(self._rows):
+                return Strip.blank(width, style)
+            index, chunk = self._rows[row]
+            key = (index, chunk, True, width)
+            strip = self._cache.get(key)
+            if strip is None:
+                text = self._text(index)
+                if len(text) > width:
+                    parts = text.divide(range(width, len(text), width))
+                    text = parts[chunk] if chunk < len(parts) else Text("")
+                strip = Strip(list(text.render(self.app.console)), text.cell_len).crop_extend(0, width, style)
+                self._cache[key] = strip
+            return strip.apply_offsets(0, row)
+        if row >= len(self._lines):
+            return Strip.blank(width, style)
+        key = (row, 0, False, 0)
+        strip = self._cache.get(key)
+        if strip is None:
+            text = self._text(row)
+            segments = [s for s in text.render(self.app.console) if s.text != "\n"]
+            strip = Strip(segments or [Segment("")], text.cell_len)
+            self._cache[key] = strip
+        return strip.crop_extend(scroll_x, scroll_x + width, style).apply_offsets(scroll_x, row)

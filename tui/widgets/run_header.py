@@ -1,0 +1,30 @@
+"""The run's totals, elapsed time and project path, always on top."""
+
+from __future__ import annotations
+
+from rich.text import Text
+from textual.widgets import Static
+
+from validators.durations import format_duration
+from validators.model import Status
+
+
+class RunHeader(Static):
+    def show(self, counts: dict[Status, int], elapsed: float, project: str, watching: bool) -> None:
+        bad = counts[Status.FAILED] + counts[Status.ERROR]
+        text = Text.assemble(("checkdeck ", "bold"), (project, "bold"))
+        parts: list[tuple[str, str]] = [
+            (f"✔ {counts[Status.PASSED]} passed", "green" if counts[Status.PASSED] else ""),
+            (f"✘ {bad} failed", "bold red" if bad else ""),
+            (f"▶ {counts[Status.RUNNING]} running", "cyan" if counts[Status.RUNNING] else ""),
+            (f"· {counts[Status.PENDING]} pending", ""),
+        ]
+        if counts[Status.CANCELLED]:
+            parts.append((f"■ {counts[Status.CANCELLED]} cancelled", "yellow"))
+        parts.append((f"elapsed {format_duration(elapsed)}", ""))
+        if watching:
+            parts.append(("watching for changes", "yellow"))
+        for part, style in parts:
+            text.append("  │  ", style="dim")
+            text.append(part, style=style)
+        self.update(text)
