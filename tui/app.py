@@ -30,7 +30,7 @@ from validators.model import (
     StatusChanged,
 )
 from validators.registry import create
-from validators.run_store import SUMMARY_NAME, past_runs
+from validators.run_store import SUMMARY_NAME, log_name, past_runs
 from validators.runner import DEFAULT_TIMEOUT_S, Runner
 
 from .screens.confirm import Confirm
@@ -257,7 +257,6 @@ class CheckdeckApp(App[int]):
             if self.finished_at is not None:
                 self.finished_at = None
                 self.run_started = self.clock()
-        previous_status = state.status
         state.status = event.status
         if event.status is Status.RUNNING:
             state.started = self.clock()
@@ -268,21 +267,26 @@ class CheckdeckApp(App[int]):
             state.findings = list(result.findings)
             state.log_path = result.log_path
             state.elapsed = self.clock() - state.started if state.started is not None else 0.0
-            flipped = (
-                state.change is None
-                and state.previous is not None
-                and (str(state.previous.get("status")) in ("failed", "error")) != result.status.bad
-            )
+            before: bool | None = None  # was it bad before: the previous attempt, else the previous run
+            if state.last_final is not None:
+                before = state.last_final.bad
+            elif state.previous is not None:
+                before = str(state.previous.get("status")) in ("failed", "error")
+            if result.status is not Status.CANCELLED:
+                flipped = before is not None and before != result.status.bad
+                state.last_final = result.status
+            else:
+                flipped = False
             state.compare()
-            if flipped or (previous_status.finished and previous_status.bad != result.status.bad):
+            if flipped:
                 self.notify(
                     f"{state.name}: {result.status.value}  {result.summary}",
                     severity="error" if result.status.bad else "information",
                     timeout=5,
                 )
             self._run_maybe_finished()
-        elif event.status is Status.RUNNING and state.log_path is None:
-            state.log_path = self.config.project_dir  # replaced by the real path when it ends
+        elif event.status is Status.RUNNING and self.runner is not None:
+            state.log_path = self.runner.run_dir / log_name(event.name, event.attempt)
         self._update_pane(event.name)
         if event.name == self.selected:
             self._show_detail(reset_log=False)

@@ -101,6 +101,7 @@ class ValidatorState:
     log_path: Path | None = None
     previous: dict[str, object] | None = None  # this validator in the previous run's summary
     change: Change | None = None
+    last_final: Status | None = None  # the outcome of the attempt before the current one
 
     @property
     def name(self) -> str:

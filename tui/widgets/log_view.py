@@ -66,7 +66,11 @@ class LogView(ScrollView, can_focus=True):
         self._reset()
         self._find()
         if self.follow:
-            self.scroll_end(animate=False, immediate=True, x_axis=False)
+            self._to_end()
+
+    def _to_end(self) -> None:
+        # The new virtual size applies on the next refresh; scroll once it has.
+        self.call_after_refresh(self.scroll_end, animate=False, immediate=True, x_axis=False)
 
     def lines_added(self, dropped_from_window: int, longest: int) -> None:
         """Lines were appended to the source, which let `dropped_from_window` older ones go;
@@ -80,7 +84,7 @@ class LogView(ScrollView, can_focus=True):
             self._find()
         self._reset(keep_cache=not dropped_from_window)
         if self.follow:
-            self.scroll_end(animate=False, immediate=True, x_axis=False)
+            self._to_end()
 
     def _reset(self, keep_cache: bool = False) -> None:
         if not keep_cache:
@@ -119,7 +123,7 @@ class LogView(ScrollView, can_focus=True):
     def watch_follow(self, following: bool) -> None:
         self.post_message(self.FollowChanged(following))
         if following:
-            self.scroll_end(animate=False, immediate=True, x_axis=False)
+            self._to_end()
 
     def watch_scroll_y(self, old: float, new: float) -> None:
         super().watch_scroll_y(old, new)
@@ -137,6 +141,7 @@ class LogView(ScrollView, can_focus=True):
         self._find()
         self.current_match = len(self.matches) - 1 if self.matches else -1
         self._cache.clear()
+        self._texts.clear()
         self._show_current()
         return len(self.matches)
 
@@ -153,6 +158,7 @@ class LogView(ScrollView, can_focus=True):
             return
         self.current_match = (self.current_match + step) % len(self.matches)
         self._cache.clear()
+        self._texts.clear()
         self._show_current()
 
     def _show_current(self) -> None:

@@ -12,7 +12,11 @@ from validators.model import Status
 class RunHeader(Static):
     def show(self, counts: dict[Status, int], elapsed: float, project: str, watching: bool) -> None:
         bad = counts[Status.FAILED] + counts[Status.ERROR]
+        if len(project) > 40:
+            project = "…" + project[-39:]
         text = Text.assemble(("checkdeck ", "bold"), (project, "bold"))
+        if watching:
+            text.append("  watching for changes", style="yellow")
         parts: list[tuple[str, str]] = [
             (f"✔ {counts[Status.PASSED]} passed", "green" if counts[Status.PASSED] else ""),
             (f"✘ {bad} failed", "bold red" if bad else ""),
@@ -22,8 +26,6 @@ class RunHeader(Static):
         if counts[Status.CANCELLED]:
             parts.append((f"■ {counts[Status.CANCELLED]} cancelled", "yellow"))
         parts.append((f"elapsed {format_duration(elapsed)}", ""))
-        if watching:
-            parts.append(("watching for changes", "yellow"))
         for part, style in parts:
             text.append("  │  ", style="dim")
             text.append(part, style=style)
