@@ -341,14 +341,13 @@ class CheckdeckApp(App[int]):
             return
         state = self.states[self.selected]
         self.query_one("#detail-title", Label).update(
-            Text.assemble(
-                (state.name, "bold"),
-                "  ",
-                state.spec.kind,
-                "  ",
-                (state.status.value, "bold"),
-                "  ",
-                (state.description, "dim"),
+            Text(" · ").join(
+                [
+                    Text(state.name, "bold"),
+                    Text(state.spec.kind),
+                    Text(state.status.value, "bold"),
+                    Text(state.description, "dim"),
+                ]
             )
         )
         if reset_log:
@@ -501,7 +500,7 @@ class CheckdeckApp(App[int]):
 
             def answer(stop: bool | None) -> None:
                 if stop:
-                    self.run_worker(self._shutdown(), exclusive=True, group="quit")
+                    self.run_worker(self._stop_and_exit(), exclusive=True, group="quit")
 
             self.push_screen(
                 Confirm(
@@ -512,9 +511,9 @@ class CheckdeckApp(App[int]):
                 answer,
             )
             return
-        await self._shutdown()
+        await self._stop_and_exit()
 
-    async def _shutdown(self) -> None:
+    async def _stop_and_exit(self) -> None:
         if self.runner is not None:
             self.runner.cancel_all()
             await self.runner.wait_idle()
