@@ -33,6 +33,11 @@ bench: $(STAMP)
 	$(BIN)/python benchmarks/runner_overhead.py
 	$(BIN)/python benchmarks/context_scan.py
 	$(BIN)/python benchmarks/import_analysis.py
+	$(BIN)/python benchmarks/tui_flood.py
+
+# The demo's validators call python3 and pytest: the venv's.
+screenshots: $(STAMP)
+	PATH="$(abspath $(BIN)):$$PATH" $(BIN)/python screenshots/generate.py
 
 clean:
 	rm -rf $(VENV) .checkdeck examples/demo/.checkdeck
