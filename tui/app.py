@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import asyncio
 import functools
 import os
 from collections.abc import Iterable
@@ -47,14 +48,13 @@ from .widgets.run_header import RunHeader
 from .widgets.validator_list import ValidatorList, ValidatorPane
 
 LONG_RUN_S = 10.0  # a run that took longer than this ends with a notification
+INBOX_LIMIT = 64  # runner events waiting for the UI before the runner is made to wait
+SLICE_LINES = 20_000  # log lines taken in per turn of the UI loop
 
 
-class RunnerEvent(Message):
-    """A runner event, delivered to the app's message queue."""
-
-    def __init__(self, event: Event) -> None:
-        super().__init__()
-        self.event = event
+class EventsReady(Message):
+    """Runner events are waiting in the app's inbox. At most one of these is queued at a time,
+    so a flood of output never stands between a key press and its handler."""
 
 
 class RunnerReady(Message):
@@ -112,6 +112,10 @@ class CheckdeckApp(App[int]):
         self.clock = clock
         self.autostart = autostart
         self.runner: Runner | None = None
+        self._inbox: list[Event] = []
+        self._drained = asyncio.Event()
+        self._drained.set()
+        self._log_dirty: dict[str, tuple[int, int]] = {}
         self.states = {spec.name: ValidatorState(spec) for spec in config.validators}
         for state in self.states.values():
             state.log.limit = log_window
@@ -196,7 +200,13 @@ class CheckdeckApp(App[int]):
                 runner.start()
             async with events:
                 async for event in events:
-                    self.post_message(RunnerEvent(event))
+                    self._inbox.append(event)
+                    if len(self._inbox) == 1:
+                        self.post_message(EventsReady())
+                    if len(self._inbox) >= INBOX_LIMIT:
+                        # Back-pressure: the runner (and so the validators' pipes) waits for the UI.
+                        self._drained.clear()
+                        await self._drained.wait()
 
     @work(exclusive=True, group="watch", exit_on_error=False)
     async def watch_files(self) -> None:
@@ -208,9 +218,33 @@ class CheckdeckApp(App[int]):
                 self.notify(f"changed files: rerunning {', '.join(names)}", timeout=3)
                 self.runner.start(names)
 
-    @on(RunnerEvent)
-    def _on_runner_event(self, message: RunnerEvent) -> None:
-        event = message.event
+    @on(EventsReady)
+    def _on_events(self) -> None:
+        # Take a slice of the inbox at a time, so that keys queued meanwhile are handled
+        # between slices rather than after the whole backlog.
+        taken, lines = 0, 0
+        for event in self._inbox:
+            taken += 1
+            lines += event.line_count if isinstance(event, LogBatch) else 1
+            if lines >= SLICE_LINES:
+                break
+        events, self._inbox = self._inbox[:taken], self._inbox[taken:]
+        if self._inbox:
+            self.post_message(EventsReady())
+        self._log_dirty = {}
+        for event in events:
+            self._apply(event)
+        # One view update per drain, however many batches arrived.
+        for name, (dropped, longest) in self._log_dirty.items():
+            if name == self.selected:
+                state = self.states[name]
+                self.query_one(LogView).lines_added(dropped, longest)
+                if state.log.dropped or self.query_one("#log-notice", Label).display:
+                    self._log_notice(state)
+        if len(self._inbox) < INBOX_LIMIT:
+            self._drained.set()
+
+    def _apply(self, event: Event) -> None:
         if isinstance(event, LogBatch):
             self._on_log(event)
         elif isinstance(event, StatusChanged):
@@ -233,10 +267,8 @@ class CheckdeckApp(App[int]):
         if event.attempt != state.attempt:
             return
         dropped, longest = state.log.extend(event)
-        if event.name == self.selected:
-            self.query_one(LogView).lines_added(dropped, longest)
-            if state.log.dropped or self.query_one("#log-notice", Label).display:
-                self._log_notice(state)
+        before = self._log_dirty.get(event.name, (0, 0))
+        self._log_dirty[event.name] = (before[0] + dropped, max(before[1], longest))
 
     def _on_status(self, event: StatusChanged) -> None:
         state = self.states[event.name]

@@ -9,7 +9,9 @@ from collections import deque
 from collections.abc import Callable, Iterable
 from dataclasses import dataclass, field
 from datetime import datetime
+from itertools import repeat
 from pathlib import Path
+from typing import NamedTuple
 
 from validators.model import Finding, LogBatch, Status, ValidatorResult, ValidatorSpec
 
@@ -18,8 +20,9 @@ LOG_WINDOW = 10_000  # lines the app keeps per validator; the full log stays on 
 Clock = Callable[[], float]
 
 
-@dataclass
-class LogLineView:
+class LogLineView(NamedTuple):
+    """A tuple: the window may take in hundreds of thousands of lines a second."""
+
     at: datetime
     stream: str
     text: str
@@ -45,7 +48,9 @@ class LogWindow:
         """Append a batch; returns (lines the window let go, length of the longest new line)."""
         count = batch.line_count
         dropped = max(0, len(self.lines) + count - self.limit)
-        self.lines.extend(LogLineView(at, stream, text) for at, stream, text in batch.lines())
+        make = LogLineView._make
+        for chunk in batch.chunks:
+            self.lines.extend(map(make, zip(repeat(chunk.at), repeat(chunk.stream), chunk.lines)))
         self.total += count
         longest = max((len(text) for chunk in batch.chunks for text in chunk.lines), default=0)
         return dropped, longest

@@ -75,16 +75,15 @@ async def test_follow_stops_when_scrolling_up_and_resumes_on_end(tmp_path: Path)
     async with app.run_test(size=SIZE) as pilot:
         view = app.query_one(LogView)
         await wait_until(pilot, lambda: app.states["talker"].log.total >= 201)
-        await pilot.pause()
-        assert view.follow and view.scroll_y == view.max_scroll_y
+        await wait_until(pilot, lambda: view.max_scroll_y > 0 and view.scroll_y == view.max_scroll_y)
+        assert view.follow
         view.focus()
         await pilot.press("up", "up", "pageup")
         await pilot.pause()
         assert not view.follow
         assert "Paused: press End to follow" in screen_text(app)
         await pilot.press("end")
-        await pilot.pause()
-        assert view.follow and view.scroll_y == view.max_scroll_y
+        await wait_until(pilot, lambda: view.follow and view.scroll_y == view.max_scroll_y)
         assert "line 200" in screen_text(app)
         await pilot.press("C")
         await wait_until(pilot, lambda: finished(app))

@@ -54,7 +54,9 @@ class FindingDetail(ModalScreen[None]):
         f = self.finding
         where = f"{f.path}:{f.line}" if f.path and f.line else (f.path or "")
         with VerticalScroll(classes="dialog detail"):
-            yield Static(Text(" · ").join([Text(f.severity.value, "bold"), Text(f.rule), Text(where)]), classes="dialog-title")
+            yield Static(
+                Text(" · ").join([Text(f.severity.value, "bold"), Text(f.rule), Text(where)]), classes="dialog-title"
+            )
             yield Static(Text(f.message))
             if f.hint:
                 yield Static(Text(f"fix: {f.hint}", style="bold"), classes="hint")
