@@ -9,7 +9,7 @@ import sys
 import time
 from pathlib import Path
 
-from tests.helpers import pid_alive
+from tests.helpers import processes_with
 
 ROOT = Path(__file__).resolve().parent.parent
 
@@ -107,11 +107,14 @@ def test_detection_and_init_write_a_config_that_loads(tmp_path: Path) -> None:
     assert checkdeck("init", cwd=tmp_path).returncode == 2  # no overwrite without --force
 
 
-def test_interrupt_exits_130_and_leaves_no_process(tmp_path: Path) -> None:
+def test_interrupt_exits_130_and_leaves_no_process(tmp_path: Path, marker: str) -> None:
+    # The marker is in every child's environment: the fixture fails the test if any survives.
     config(
         tmp_path,
         '[[validators]]\nname = "long"\nkind = "command"\nrun = "sleep 300 & echo $! > pid; wait"\n'
-        '[[validators]]\nname = "other"\nkind = "command"\nrun = "sleep 300"\n',
+        f'env = {{ CD_MARK = "{marker}" }}\n'
+        '[[validators]]\nname = "other"\nkind = "command"\nrun = "sleep 300"\n'
+        f'env = {{ CD_MARK = "{marker}" }}\n',
     )
     proc = subprocess.Popen(
         [sys.executable, "-m", "tui", "run"],
@@ -131,4 +134,7 @@ def test_interrupt_exits_130_and_leaves_no_process(tmp_path: Path) -> None:
     assert proc.returncode == 130, (out, err)
     assert "SIGINT: stopping every validator" in out
     assert "long: cancelled" in out
-    assert not pid_alive(child)
+    deadline = time.monotonic() + 5
+    while processes_with(marker) and time.monotonic() < deadline:
+        time.sleep(0.05)
+    assert processes_with(marker) == [], f"left behind (the first child was {child})"
