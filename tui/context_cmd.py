@@ -7,7 +7,7 @@ import sys
 from pathlib import Path
 
 from validators.docker_context.build_context import BUILDERS, ContextReport, ContextSpec, compute, explain
-from validators.docker_context.sizes import largest_dirs
+from validators.docker_context.sizes import human_size, largest_dirs
 
 
 def add_parser(sub: argparse._SubParsersAction[argparse.ArgumentParser]) -> None:
@@ -66,9 +66,9 @@ def run(args: argparse.Namespace) -> int:
         print(f"checkdeck: warning: {note}", file=sys.stderr)
     if args.context_command == "ls":
         if args.size:
-            print(f"{human(report.total_size)} in {len(report.entries)} files")
+            print(f"{human_size(report.total_size)} in {len(report.entries)} files")
             for path, size, count in largest_dirs(report.entries, limit=15):
-                print(f"{human(size):>10}  {count:>7} files  {path}/")
+                print(f"{human_size(size):>10}  {count:>7} files  {path}/")
             return 0
         out = sys.stdout
         for path in report.paths:
@@ -93,12 +93,3 @@ def _relative(path: Path, base: Path) -> str:
         return path.resolve().relative_to(base.resolve()).as_posix()
     except ValueError:
         return str(path)
-
-
-def human(size: int) -> str:
-    value = float(size)
-    for unit in ("B", "KiB", "MiB", "GiB"):
-        if value < 1024 or unit == "GiB":
-            return f"{value:.0f} {unit}" if unit == "B" else f"{value:.1f} {unit}"
-        value /= 1024
-    return f"{value:.1f} GiB"

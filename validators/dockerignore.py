@@ -13,6 +13,7 @@ from .base import Option, Outcome, Validator
 from .context import RunContext
 from .docker_context.build_context import BUILDERS
 from .docker_context.check import CheckResult, Target, detect_dockerfiles, run_check
+from .docker_context.sizes import human_size
 from .model import Finding, Severity, Status
 from .options import boolean, one_of, string, string_list
 from .python_imports.cache import ScanCache
@@ -137,18 +138,9 @@ class DockerignoreValidator(Validator):
             )
             or "no problems"
         )
-        summary = f"{counts}; context {_human(size)} in {files} files"
+        summary = f"{counts}; context {human_size(size)} in {files} files"
         return Outcome(Status.FAILED if errors else Status.PASSED, summary)
 
 
 def _strings(value: object) -> list[str]:
     return [str(v) for v in value] if isinstance(value, list) else []
-
-
-def _human(size: int) -> str:
-    value = float(size)
-    for unit in ("B", "KiB", "MiB", "GiB"):
-        if value < 1024 or unit == "GiB":
-            return f"{value:.0f} {unit}" if unit == "B" else f"{value:.1f} {unit}"
-        value /= 1024
-    return f"{value:.1f} GiB"

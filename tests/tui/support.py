@@ -32,6 +32,10 @@ def make_app(root: Path, **options: object) -> CheckdeckApp:
     return CheckdeckApp(load_config(root / "checkdeck.toml"), **options)  # type: ignore[arg-type]
 
 
+def finished(app: CheckdeckApp) -> bool:
+    return all(s.status.finished for s in app.states.values())
+
+
 async def wait_until(pilot: Pilot[int], predicate: Callable[[], bool], timeout: float = 20.0) -> None:
     deadline = time.monotonic() + timeout
     while not predicate():

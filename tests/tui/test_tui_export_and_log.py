@@ -9,7 +9,7 @@ from pathlib import Path
 import pytest
 from textual.widgets import Input, Select
 
-from tests.tui.support import command, make_app, project, screen_text, wait_until
+from tests.tui.support import command, finished, make_app, project, screen_text, wait_until
 from tui.screens.confirm import Confirm
 from tui.screens.export import ExportScreen
 from tui.widgets.log_view import LogView
@@ -17,10 +17,6 @@ from validators.model import Status
 
 pytestmark = pytest.mark.anyio
 SIZE = (130, 36)
-
-
-def finished(app: object) -> bool:
-    return all(s.status.finished for s in app.states.values())  # type: ignore[attr-defined]
 
 
 async def test_export_dialog_writes_each_format_and_confirms_overwrite(tmp_path: Path) -> None:

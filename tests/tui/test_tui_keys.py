@@ -8,7 +8,7 @@ import pytest
 from textual.widgets import TabbedContent
 
 from tests.helpers import pid_alive
-from tests.tui.support import command, make_app, project, screen_text, wait_until
+from tests.tui.support import command, finished, make_app, project, screen_text, wait_until
 from tui.screens.confirm import Confirm
 from tui.screens.finding_detail import FindingDetail
 from tui.screens.help import HelpScreen
@@ -18,10 +18,6 @@ from validators.model import Status
 
 pytestmark = pytest.mark.anyio
 SIZE = (130, 36)
-
-
-def finished(app: object) -> bool:
-    return all(s.status.finished for s in app.states.values())  # type: ignore[attr-defined]
 
 
 async def test_panes_show_status_summary_and_totals(tmp_path: Path) -> None:

@@ -19,3 +19,12 @@ def largest_dirs(entries: Iterable[Entry], limit: int = 10, depth: int = 2) -> l
             slot[1] += 1
     ranked = sorted(totals.items(), key=lambda kv: (-kv[1][0], kv[0]))
     return [(path, size, count) for path, (size, count) in ranked[:limit]]
+
+
+def human_size(size: int) -> str:
+    value = float(size)
+    for unit in ("B", "KiB", "MiB", "GiB"):
+        if value < 1024 or unit == "GiB":
+            return f"{value:.0f} {unit}" if unit == "B" else f"{value:.1f} {unit}"
+        value /= 1024
+    return f"{value:.1f} GiB"

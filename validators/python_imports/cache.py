@@ -111,16 +111,9 @@ class ScanCache:
         self._analyses_dirty = True
 
     def _lookup(self, path: str) -> ScanResult | None:
-        entry = self.entries.get(path)
-        if entry is None:
+        if not self._fresh(path):
             return None
-        try:
-            st = os.stat(path)
-        except OSError:
-            return None
-        if entry[0] != _key(st):
-            return None
-        payload = entry[1]
+        payload = self.entries[path][1]
         assert isinstance(payload, list)
         return _decode(payload)
 
