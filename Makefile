@@ -16,7 +16,8 @@ $(STAMP): pyproject.toml
 
 # The demo's validators call python3 and pytest: the venv's, so nothing else is needed.
 demo: $(STAMP)
-	PATH="$(abspath $(BIN)):$$PATH" $(BIN)/checkdeck examples/demo
+	@# The demo has real defects: validators fail there on purpose, which is not a make error.
+	-PATH="$(abspath $(BIN)):$$PATH" $(BIN)/checkdeck examples/demo
 
 test: $(STAMP)
 	$(BIN)/python -m pytest

@@ -164,7 +164,7 @@ def compute(spec: ContextSpec, *, sizes: bool = False, extra_lines: Sequence[str
             report.error = ContextError(f"Docker refuses this build: Cannot locate specified Dockerfile: {rel}", ignore)
             return report
         entries = _daemon_view(spec, lines, entries)
-    report.entries = sorted(entries, key=lambda e: e.path)
+    report.entries = sorted(entries)  # tuples: by path first, and paths are unique
     return report
 
 

@@ -259,6 +259,11 @@ class Decider:
 
     def resolve(self, parent: Rec, own: set[int]) -> tuple[bool, Rec, int | None]:
         """The state machine over the inherited and own matches."""
+        if not parent and not self.errors and len(own) == 1:
+            # The common case of one matching pattern: an exclude excludes; an exception is
+            # skipped, since nothing was excluded before it.
+            (i,) = own
+            return (True, (i,), i) if not self.patterns[i].exclusion else (False, (), None)
         if not own:
             cached = self._inherited.get(parent)
             if cached is None:
