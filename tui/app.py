@@ -218,8 +218,19 @@ class CheckdeckApp(App[int]):
                 self.notify(f"changed files: rerunning {', '.join(names)}", timeout=3)
                 self.runner.start(names)
 
+    def _has_views(self) -> bool:
+        """False while the app is shutting down and its widgets are gone."""
+        try:
+            return self.is_running and bool(self.screen.query(RunHeader))
+        except Exception:  # no screen left at all: certainly no views
+            return False
+
     @on(EventsReady)
     def _on_events(self) -> None:
+        if not self._has_views():
+            self._inbox.clear()
+            self._drained.set()
+            return
         # Take a slice of the inbox at a time, so that keys queued meanwhile are handled
         # between slices rather than after the whole backlog.
         taken, lines = 0, 0
@@ -351,6 +362,8 @@ class CheckdeckApp(App[int]):
     # Views
 
     def _tick(self) -> None:
+        if not self._has_views():
+            return
         for pane in self.query(ValidatorPane):
             pane.tick()
         self._refresh_header()
