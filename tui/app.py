@@ -57,10 +57,6 @@ class EventsReady(Message):
     so a flood of output never stands between a key press and its handler."""
 
 
-class RunnerReady(Message):
-    pass
-
-
 def display_path(path: Path) -> str:
     try:
         rel = path.relative_to(Path.cwd())
@@ -121,7 +117,6 @@ class CheckdeckApp(App[int]):
             state.log.limit = log_window
             state.log.lines = type(state.log.lines)(maxlen=log_window)
         self.selected: str | None = next(iter(self.states), None)
-        self.started = clock()
         self.finished_at: float | None = None
         self.run_started = clock()
         self._describe()
@@ -195,7 +190,6 @@ class CheckdeckApp(App[int]):
         ) as runner:
             events = runner.subscribe(buffer=256)
             self.runner = runner
-            self.post_message(RunnerReady())
             if self.autostart:
                 runner.start()
             async with events:

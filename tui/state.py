@@ -35,7 +35,6 @@ class LogWindow:
     limit: int = LOG_WINDOW
     lines: deque[LogLineView] = field(default_factory=deque)
     total: int = 0
-    generation: int = 0  # bumped when cleared, so views know to start over
 
     def __post_init__(self) -> None:
         self.lines = deque(maxlen=self.limit)
@@ -58,7 +57,6 @@ class LogWindow:
     def clear(self) -> None:
         self.lines.clear()
         self.total = 0
-        self.generation += 1
 
 
 @dataclass

@@ -85,11 +85,6 @@ def find_tree(leader: int, token: str | None, since_ticks: int = 0) -> set[int]:
     return {pid for pid in found if pid in stats and stats[pid].alive}
 
 
-def alive(pid: int) -> bool:
-    stat = _stat(pid)
-    return stat is not None and stat.alive
-
-
 def signal_all(pids: set[int], sig: signal.Signals) -> None:
     for pid in pids:
         try:

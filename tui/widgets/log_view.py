@@ -52,7 +52,6 @@ class LogView(ScrollView, can_focus=True):
         self._rows: list[tuple[int, int]] | None = None  # (line, chunk) when wrapping
         self._cache: LRUCache[tuple[int, int, bool, int], Strip] = LRUCache(2048)
         self._texts: LRUCache[int, Text] = LRUCache(4096)
-        self._base = 0  # how many lines have left the window since set_source
         self.query_text = ""
         self.matches: list[int] = []  # absolute line numbers (base-adjusted) of matches
         self.current_match = -1
@@ -61,7 +60,6 @@ class LogView(ScrollView, can_focus=True):
 
     def set_source(self, lines: deque[LogLineView]) -> None:
         self._lines = lines
-        self._base = 0
         self._width = max((cell_len(strip_ansi(x.text)) for x in lines), default=0)
         self._reset()
         self._find()
@@ -76,7 +74,6 @@ class LogView(ScrollView, can_focus=True):
         """Lines were appended to the source, which let `dropped_from_window` older ones go;
         the longest new line has `longest` characters."""
         if dropped_from_window:
-            self._base += dropped_from_window
             self._cache.clear()
             self._texts.clear()
         self._width = max(self._width, longest)

@@ -5,7 +5,6 @@ of the Go regexp dialect that moby's patternmatcher produces into Python's `re`.
 from __future__ import annotations
 
 import re
-import unicodedata
 
 # strings.TrimSpace trims Unicode White_Space; Python's str.strip() also strips a few
 # separators Go does not (\x1c-\x1f), so the set is spelled out.
@@ -304,7 +303,3 @@ def go_regexp(source: str) -> re.Pattern[str]:
         return re.compile("".join(out), re.ASCII)
     except re.error as exc:
         raise BadPattern(f"error parsing regexp: {exc}") from exc
-
-
-def is_printable_name(text: str) -> bool:
-    return all(unicodedata.category(c)[0] != "C" for c in text)

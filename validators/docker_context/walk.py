@@ -11,7 +11,7 @@ from __future__ import annotations
 import gc
 import os
 import stat
-from collections.abc import Iterator, Sequence
+from collections.abc import Sequence
 from dataclasses import dataclass, field
 from typing import NamedTuple
 
@@ -32,12 +32,9 @@ class Entry(NamedTuple):
 @dataclass
 class WalkResult:
     entries: list[Entry] = field(default_factory=list)  # what is sent, files and symlinks
-    dirs_sent: list[str] = field(default_factory=list)
     stopped_at: str | None = None  # classic: where a pattern error silently ended the walk
     stop_error: PatternError | None = None
     unreadable: list[str] = field(default_factory=list)
-    visited: int = 0
-    pruned: list[tuple[str, int | None]] = field(default_factory=list)  # excluded dirs not entered
 
 
 def _without_trailing_glob(text: str) -> str:
@@ -104,7 +101,6 @@ class Walker:
 
     def _walk_dir(self, path: str, prefix: str, parent: Rec, result: WalkResult) -> None:
         entries = self._scan(path, result, prefix[:-1])
-        result.visited += len(entries)
         decider = self.decider
         local = decider.local(prefix[:-1])
         rels = [prefix + e.name for e in entries]
@@ -122,21 +118,18 @@ class Walker:
                 is_dir = False
             if hits is None or index in hits:
                 try:
-                    excluded, rec, decided = decider.decide(rel, parent, local)
+                    excluded, rec, _ = decider.decide(rel, parent, local)
                 except PatternError:
                     result.stopped_at = rel
                     raise
                 if excluded:
                     if is_dir:
-                        if self.may_prune(rel):
-                            result.pruned.append((rel, decided))
-                        else:
+                        if not self.may_prune(rel):
                             self._walk_dir(entry.path, rel + "/", rec, result)
                     continue
             else:
                 rec = ()
             if is_dir:
-                result.dirs_sent.append(rel)
                 self._walk_dir(entry.path, rel + "/", rec, result)
             elif plain and entry.is_file(follow_symlinks=False):
                 sent.append(Entry(rel, "file"))
@@ -162,9 +155,3 @@ class Walker:
         if self.check_readable and kind == "file" and not os.access(entry.path, os.R_OK):
             result.unreadable.append(rel)
         return Entry(rel, kind, st.st_size if kind == "file" else 0)
-
-
-def iter_ancestors(path: str) -> Iterator[str]:
-    parts = path.split("/")
-    for i in range(1, len(parts) + 1):
-        yield "/".join(parts[:i])

@@ -7,6 +7,7 @@ import os
 from collections.abc import Iterable
 from concurrent.futures import ProcessPoolExecutor
 from pathlib import Path
+from typing import Any
 
 from ..exports.atomic import write_atomic
 from .scan import ImportRef, ScanResult, SyntaxProblem, scan_source
@@ -43,6 +44,17 @@ def _decode(raw: list[object]) -> ScanResult:
     return ScanResult(imports, error)
 
 
+def _load(path: Path, table: str) -> dict[str, Any]:
+    """One table of a cache file of this version; empty when missing, unreadable or stale."""
+    try:
+        data = json.loads(path.read_text(encoding="utf-8"))
+    except (OSError, ValueError):
+        return {}
+    if not isinstance(data, dict) or data.get("version") != VERSION or not isinstance(data.get(table), dict):
+        return {}
+    return dict(data[table])
+
+
 class ScanCache:
     """Per-file scans (`path`), and whole analyses (`path` with an `analyses` suffix) keyed on
     what they depend on, so that an unchanged project costs a few stat calls."""
@@ -57,12 +69,7 @@ class ScanCache:
         self._dirty = False
         self._analyses_dirty = False
         if path is not None:
-            try:
-                data = json.loads(self._analyses_path.read_text(encoding="utf-8"))
-                if data.get("version") == VERSION and isinstance(data.get("analyses"), dict):
-                    self.analyses = data["analyses"]
-            except (OSError, ValueError):
-                pass
+            self.analyses = _load(self._analyses_path, "analyses")
 
     @property
     def _analyses_path(self) -> Path:
@@ -73,14 +80,7 @@ class ScanCache:
     def entries(self) -> dict[str, list[object]]:
         """Loaded on first use: a reused analysis never needs them."""
         if self._entries is None:
-            self._entries = {}
-            if self.path is not None:
-                try:
-                    data = json.loads(self.path.read_text(encoding="utf-8"))
-                    if data.get("version") == VERSION and isinstance(data.get("files"), dict):
-                        self._entries = data["files"]
-                except (OSError, ValueError):
-                    pass
+            self._entries = _load(self.path, "files") if self.path is not None else {}
         return self._entries
 
     def analysis(self, key: str) -> object | None:
