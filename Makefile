@@ -35,6 +35,7 @@ bench: $(STAMP)
 	$(BIN)/python benchmarks/context_scan.py
 	$(BIN)/python benchmarks/import_analysis.py
 	$(BIN)/python benchmarks/tui_flood.py
+	$(BIN)/python benchmarks/startup_imports.py
 
 # The demo's validators call python3 and pytest: the venv's.
 screenshots: $(STAMP)

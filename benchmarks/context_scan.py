@@ -16,7 +16,7 @@ from pathlib import Path
 
 from docker.utils.build import exclude_paths
 
-from validators.docker_context.build_context import ContextSpec, compute
+from validators.docker.build_context import ContextSpec, compute
 
 TOP = ["src", "tests", "docs", "frontend", "scripts", "deploy", "data", "tools", "services", "libs"]
 MID = ["core", "api", "util", "models", "views", "monitoring", "infra", "cloud", "jobs", "static", "assets", "io"]

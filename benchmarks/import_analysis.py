@@ -11,8 +11,9 @@ import tempfile
 import time
 from pathlib import Path
 
-from validators.docker_context.check import Target, run_check
-from validators.python_imports.cache import ScanCache
+from validators.docker.analysis import Target
+from validators.kinds.dockerignore.verdict import check_dockerfile
+from validators.pyimports.cache import ScanCache
 
 BODY = '''
 
@@ -90,12 +91,12 @@ def main() -> None:
         modules = args.packages * args.subpackages * args.modules
         start = time.perf_counter()
         cold_cache = ScanCache(cache_file)
-        cold = run_check(target, tmp, cache=cold_cache)
+        cold = check_dockerfile(target, tmp, cache=cold_cache)
         cold_cache.save()
         t_cold = time.perf_counter() - start
         start = time.perf_counter()
         warm_cache = ScanCache(cache_file)
-        warm = run_check(target, tmp, cache=warm_cache)
+        warm = check_dockerfile(target, tmp, cache=warm_cache)
         t_warm = time.perf_counter() - start
         followed = next((line for line in cold.log if line.startswith("followed")), "")
         print(f"codebase: {modules} modules, {lines} lines; {followed}")

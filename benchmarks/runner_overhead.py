@@ -13,9 +13,9 @@ from pathlib import Path
 
 import anyio
 
-from validators.model import ValidatorSpec
-from validators.registry import create
-from validators.runner import Runner
+from validators.engine.model import ValidatorSpec
+from validators.engine.registry import create
+from validators.engine.runner import Runner
 
 COMMAND = "echo checkdeck"
 

@@ -17,7 +17,7 @@ from textual import events
 
 from tui.app import CheckdeckApp
 from tui.widgets.log_view import LogView
-from validators.config import load_config
+from validators.config.load import load_config
 
 ROOT = Path(__file__).resolve().parent.parent
 

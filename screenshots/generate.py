@@ -10,7 +10,7 @@ import tempfile
 from pathlib import Path
 
 from tui.app import CheckdeckApp
-from validators.config import load_config
+from validators.config.load import load_config
 
 HERE = Path(__file__).resolve().parent
 DEMO = HERE.parent / "examples" / "demo"

@@ -8,10 +8,10 @@ from pathlib import Path
 
 import anyio
 
-from validators.model import Event, RunSummary, ValidatorSpec
-from validators.process_tree import TOKEN_VAR
-from validators.registry import create
-from validators.runner import Factory, Runner
+from validators.engine.model import Event, RunSummary, ValidatorSpec
+from validators.engine.registry import create
+from validators.engine.runner import Factory, Runner
+from validators.process.tree import TOKEN_VAR
 
 
 def command(name: str, run: str, **extra: object) -> ValidatorSpec:

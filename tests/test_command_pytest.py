@@ -8,8 +8,8 @@ from pathlib import Path
 import pytest
 
 from tests.helpers import command, run_specs
-from validators.command import is_pytest
-from validators.model import FindingReported, Progress, Severity, Status
+from validators.engine.model import FindingReported, Progress, Severity, Status
+from validators.kinds.command.validator import is_pytest
 
 pytestmark = pytest.mark.anyio
 # Our own pytest plugins (hypothesis, snapshots) take seconds to import and are not under test.

@@ -6,7 +6,7 @@ from pathlib import Path
 
 import pytest
 
-from validators.config import ConfigError, find_config, load_config
+from validators.config.load import ConfigError, find_config, load_config
 
 
 def write(path: Path, text: str) -> Path:

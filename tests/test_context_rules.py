@@ -12,10 +12,10 @@ from hypothesis import given, settings
 from hypothesis import strategies as st
 
 from tests.context_fuzz import NAMES, make_pattern
-from validators.docker_context.build_context import ContextSpec, compute, explain
-from validators.docker_context.decide import Decider
-from validators.docker_context.ignorefile import IgnoreLine, read_ignore
-from validators.docker_context.patterns import PatternError, matches_using_parent_results, new_matcher
+from validators.docker.build_context import ContextSpec, compute, explain
+from validators.docker.decide import Decider
+from validators.docker.ignorefile import IgnoreLine, read_ignore
+from validators.docker.patterns import PatternError, matches_using_parent_results, new_matcher
 
 
 def tree(root: Path, *files: str, ignore: str | bytes | None = None) -> Path:

@@ -4,9 +4,9 @@ from __future__ import annotations
 
 import pytest
 
-from validators.docker_context.dockerfile import DockerfileError, parse
-from validators.docker_context.entrypoints import find_entrypoints
-from validators.docker_context.image import ContextView, simulate
+from validators.docker.dockerfile import DockerfileError, parse
+from validators.docker.entrypoints import find_entrypoints
+from validators.docker.image import ContextView, simulate
 
 FILES = ["app/__init__.py", "app/main.py", "app/util/x.py", "requirements.txt", "README.md", "scripts/run.py"]
 

@@ -9,15 +9,16 @@ from pathlib import Path
 
 import pytest
 
-from validators.docker_context.check import Target, run_check
-from validators.model import Finding, Severity
-from validators.python_imports.cache import ScanCache
+from validators.docker.analysis import Target
+from validators.engine.model import Finding, Severity
+from validators.kinds.dockerignore.verdict import check_dockerfile
+from validators.pyimports.cache import ScanCache
 
 FIXTURES = Path(__file__).parent / "fixtures" / "regressions"
 
 
 def check(folder: Path, builder: str = "buildkit") -> list[Finding]:
-    result = run_check(Target(folder / "Dockerfile", folder, builder), folder, cache=ScanCache(None))
+    result = check_dockerfile(Target(folder / "Dockerfile", folder, builder), folder, cache=ScanCache(None))
     return [f for f in result.findings if f.rule.startswith("python/")]
 
 
@@ -80,7 +81,7 @@ def test_regression_is_flagged_with_module_importer_and_line(
 @pytest.mark.parametrize("builder", ["buildkit", "classic"])
 def test_fixed_variant_is_clean(tmp_path: Path, builder: str, name: str) -> None:
     folder = fixture(tmp_path, name, fixed=True)
-    result = run_check(Target(folder / "Dockerfile", folder, builder), folder, cache=ScanCache(None))
+    result = check_dockerfile(Target(folder / "Dockerfile", folder, builder), folder, cache=ScanCache(None))
     assert [f for f in result.findings if f.severity is not Severity.INFO] == []
 
 

@@ -8,9 +8,10 @@ from pathlib import Path
 import pytest
 
 from tests.helpers import run_specs
-from validators.docker_context.check import Target, run_check
-from validators.model import Finding, Severity, Status, ValidatorSpec
-from validators.python_imports.cache import ScanCache
+from validators.docker.analysis import Checks, Target
+from validators.engine.model import Finding, Severity, Status, ValidatorSpec
+from validators.kinds.dockerignore.verdict import check_dockerfile
+from validators.pyimports.cache import ScanCache
 
 pytestmark = pytest.mark.anyio
 
@@ -24,9 +25,12 @@ def project(root: Path, files: dict[str, str]) -> Path:
 
 
 def findings(root: Path, dockerfile: str = "Dockerfile", **options: object) -> list[Finding]:
-    result = run_check(
-        Target(root / dockerfile, root, str(options.pop("builder", "buildkit"))), root, cache=ScanCache(None), **options
-    )  # type: ignore[arg-type]
+    result = check_dockerfile(
+        Target(root / dockerfile, root, str(options.pop("builder", "buildkit"))),
+        root,
+        cache=ScanCache(None),
+        checks=Checks(**options),  # type: ignore[arg-type]
+    )
     return result.findings
 
 
@@ -221,7 +225,7 @@ def test_unchanged_project_reuses_the_analysis_and_a_change_is_seen(tmp_path: Pa
 
     def run() -> tuple[list[str], list[Finding]]:
         cache = ScanCache(store)
-        result = run_check(Target(root / "Dockerfile", root), root, cache=cache)
+        result = check_dockerfile(Target(root / "Dockerfile", root), root, cache=cache)
         cache.save()
         return result.log, result.findings
 

@@ -12,9 +12,9 @@ import pytest
 from junitparser import Error, Failure, JUnitXml, Skipped
 
 from tests.helpers import command, run_specs
+from validators.engine.model import Finding, RunSummary, Severity, Status, ValidatorResult
 from validators.exports import ExportError, export, renderer_for
 from validators.exports.json_report import SCHEMA_PATH
-from validators.model import Finding, RunSummary, Severity, Status, ValidatorResult
 
 FAST = {"PYTEST_DISABLE_PLUGIN_AUTOLOAD": "1"}
 SUITE = "def test_good():\n    pass\n\ndef test_bad():\n    assert 1 == 2, 'one is not two'\n"
@@ -157,7 +157,7 @@ def test_writes_are_atomic(summary: RunSummary, tmp_path: Path) -> None:
 
 
 def test_a_failed_write_leaves_the_old_file_whole(tmp_path: Path) -> None:
-    from validators.exports.atomic import write_atomic
+    from validators.engine.atomic import write_atomic
 
     path = tmp_path / "r.json"
     path.write_text("old content")

@@ -4,8 +4,8 @@ from __future__ import annotations
 
 from pathlib import Path
 
-from validators.python_imports.cache import ScanCache
-from validators.python_imports.scan import FUNCTION, GUARDED, MODULE, scan_source
+from validators.pyimports.cache import ScanCache
+from validators.pyimports.scan import FUNCTION, GUARDED, MODULE, scan_source
 
 SOURCE = b'''"""Docstring mentioning
 import not_real

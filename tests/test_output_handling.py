@@ -10,8 +10,8 @@ from pathlib import Path
 import pytest
 
 from tests.helpers import command, run_specs
-from validators.model import LogBatch, Status
-from validators.terminal_text import sanitize, strip_ansi
+from validators.engine.model import LogBatch, Status
+from validators.process.terminal_text import sanitize, strip_ansi
 
 pytestmark = pytest.mark.anyio
 ROOT = Path(__file__).resolve().parent.parent

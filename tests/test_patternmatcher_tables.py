@@ -4,9 +4,9 @@ from __future__ import annotations
 
 import pytest
 
-from validators.docker_context.gosyntax import BadPattern, check_match_syntax, clean
-from validators.docker_context.ignorefile import IgnoreLine
-from validators.docker_context.patterns import (
+from validators.docker.gosyntax import BadPattern, check_match_syntax, clean
+from validators.docker.ignorefile import IgnoreLine
+from validators.docker.patterns import (
     MatchType,
     Pattern,
     PatternError,
@@ -286,7 +286,7 @@ COMPILE = [
 
 @pytest.mark.parametrize(("pattern", "kind", "regexp"), COMPILE)
 def test_compile_table(pattern: str, kind: MatchType, regexp: str) -> None:
-    from validators.docker_context.patterns import compile_source
+    from validators.docker.patterns import compile_source
 
     detected, source = compile_source(clean(pattern))
     assert detected is kind

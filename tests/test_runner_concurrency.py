@@ -8,7 +8,7 @@ from pathlib import Path
 import pytest
 
 from tests.helpers import command, run_specs
-from validators.model import Status
+from validators.engine.model import Status
 
 pytestmark = pytest.mark.anyio
 

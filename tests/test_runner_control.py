@@ -8,11 +8,11 @@ import anyio
 import pytest
 
 from tests.helpers import command, run_specs
-from validators.base import Outcome, Validator
-from validators.context import RunContext
-from validators.model import Status, StatusChanged, ValidatorSpec
-from validators.registry import create
-from validators.runner import Runner
+from validators.engine.base import Outcome, Validator
+from validators.engine.model import Status, StatusChanged, ValidatorSpec
+from validators.engine.registry import create
+from validators.engine.run_context import RunContext
+from validators.engine.runner import Runner
 
 pytestmark = pytest.mark.anyio
 

@@ -8,8 +8,8 @@ import anyio
 import pytest
 
 from tests.helpers import command, pid_alive, run_specs
-from validators.model import Status
-from validators.runner import Runner
+from validators.engine.model import Status
+from validators.engine.runner import Runner
 
 pytestmark = pytest.mark.anyio
 

@@ -17,11 +17,8 @@ from textual.message import Message
 from textual.screen import Screen
 from textual.widgets import Footer, Input, Label, TabbedContent, TabPane
 
-from validators.config import Config
-from validators.exports import export
-from validators.exports.atomic import write_atomic
-from validators.exports.json_report import render as render_json
-from validators.model import (
+from validators.engine.model import (
+    Config,
     Event,
     FindingReported,
     LogBatch,
@@ -30,15 +27,16 @@ from validators.model import (
     Status,
     StatusChanged,
 )
-from validators.registry import create
-from validators.run_store import SUMMARY_NAME, log_name, past_runs
-from validators.runner import DEFAULT_TIMEOUT_S, Runner
+from validators.engine.registry import create
+from validators.engine.runner import DEFAULT_TIMEOUT_S, Runner
+from validators.engine.store import log_name, past_runs, read_summary, write_summary
+from validators.exports import export
 
 from .screens.confirm import Confirm
 from .screens.export import ExportScreen
 from .screens.finding_detail import FindingDetail
 from .screens.help import HelpScreen
-from .screens.history import HistoryScreen, load_summary
+from .screens.history import HistoryScreen
 from .state import LOG_WINDOW, Clock, ValidatorState, monotonic, totals
 from .watch import affected
 from .widgets.findings_table import FindingsTable
@@ -133,11 +131,10 @@ class CheckdeckApp(App[int]):
 
     def _load_previous_run(self) -> None:
         runs = past_runs(self.config.project_dir)
-        previous = load_summary(runs[0]) if runs else None
-        if not previous:
+        previous = read_summary(runs[0]) if runs else None
+        if previous is None:
             return
-        listed = previous.get("validators", [])
-        by_name = {v.get("name"): v for v in listed if isinstance(v, dict)} if isinstance(listed, list) else {}
+        by_name = {r.name: r for r in previous.results}
         for name, state in self.states.items():
             state.previous = by_name.get(name)
 
@@ -308,7 +305,7 @@ class CheckdeckApp(App[int]):
             if state.last_final is not None:
                 before = state.last_final.bad
             elif state.previous is not None:
-                before = str(state.previous.get("status")) in ("failed", "error")
+                before = state.previous.status.bad
             if result.status is not Status.CANCELLED:
                 flipped = before is not None and before != result.status.bad
                 state.last_final = result.status
@@ -351,7 +348,7 @@ class CheckdeckApp(App[int]):
 
     @work(thread=True, group="io")
     def _write_summary(self, summary: RunSummary) -> None:
-        write_atomic(summary.run_dir / SUMMARY_NAME, render_json(summary))
+        write_summary(summary)
 
     # Views
 

@@ -10,12 +10,12 @@ from collections.abc import Sequence
 from datetime import datetime
 from pathlib import Path
 
-from validators.config import Config, ConfigError, find_config, load_config
-from validators.detect import detect, render_config
-from validators.exports import ExportError, renderer_for
+from validators.config.detect import detect, render_config
+from validators.config.load import ConfigError, find_config, load_config
+from validators.engine.model import Config
 
-from . import context_cmd
-from .headless import EXIT_USAGE, run_headless, started_line
+from . import context_args
+from .exit_codes import EXIT_USAGE
 
 SUBCOMMANDS = ("run", "list", "init", "context")
 
@@ -65,7 +65,7 @@ def build_parser() -> argparse.ArgumentParser:
     init = sub.add_parser("init", help="write the detected validators to checkdeck.toml")
     _common(init)
     init.add_argument("--force", action="store_true", help="overwrite an existing checkdeck.toml")
-    context_cmd.add_parser(sub)
+    context_args.add_parser(sub)
     return parser
 
 
@@ -94,6 +94,8 @@ def main(argv: Sequence[str] | None = None) -> int:
     parser = build_parser() if use_sub else build_app_parser()
     args = parser.parse_args(args_list)
     if args.command == "context":
+        from . import context_cmd
+
         return context_cmd.run(args)
     try:
         config = load(args.path, args.config)
@@ -118,6 +120,11 @@ def main(argv: Sequence[str] | None = None) -> int:
                 f"--only {name}: no such validator"
                 + (f"; did you mean {close[0]!r}?" if close else f" (have: {', '.join(names)})")
             )
+    # Only a run needs the exporters and the runner: `list` and `init` stay quick to start.
+    from validators.exports import ExportError, renderer_for
+
+    from .headless import run_headless, started_line
+
     for path in exports:
         try:
             renderer_for(path)

@@ -6,34 +6,8 @@ import argparse
 import sys
 from pathlib import Path
 
-from validators.docker_context.build_context import BUILDERS, ContextReport, ContextSpec, compute, explain
-from validators.docker_context.sizes import human_size, largest_dirs
-
-
-def add_parser(sub: argparse._SubParsersAction[argparse.ArgumentParser]) -> None:
-    context = sub.add_parser("context", help="the Docker build context: what a build can see, and why")
-    inner = context.add_subparsers(dest="context_command", required=True)
-    ls = inner.add_parser("ls", help="list the files `COPY . /dest/` copies")
-    ls.add_argument("dir", nargs="?", default=".", type=Path, help="the build context (default: .)")
-    _common(ls)
-    ls.add_argument("--size", action="store_true", help="print the total size and the largest directories instead")
-    why = inner.add_parser("why", help="say whether each path is sent and which .dockerignore line decided")
-    why.add_argument("paths", nargs="+", metavar="PATH", help="paths relative to the context")
-    why.add_argument("-C", "--context", dest="dir", default=Path("."), type=Path, help="the build context (default: .)")
-    _common(why)
-
-
-def _common(parser: argparse.ArgumentParser) -> None:
-    parser.add_argument("-f", "--file", type=Path, help="the Dockerfile (default: DIR/Dockerfile)")
-    parser.add_argument(
-        "--builder", choices=BUILDERS, default="buildkit", help="which builder's rules (default: buildkit)"
-    )
-    parser.add_argument(
-        "--daemon",
-        choices=("current", "legacy"),
-        default="current",
-        help="classic only: the daemon's matcher, legacy for dockerd 20.10 and older (default: current)",
-    )
+from validators.docker.build_context import ContextReport, ContextSpec, compute, explain
+from validators.docker.sizes import human_size, largest_dirs
 
 
 def _report(args: argparse.Namespace) -> ContextReport:

@@ -14,15 +14,14 @@ from anyio.streams.memory import MemoryObjectReceiveStream
 from rich.console import Console
 from rich.table import Table
 
-from validators.config import Config
-from validators.durations import format_duration
+from validators.engine.durations import format_duration
+from validators.engine.model import Config, Event, RunSummary, Severity, Status, StatusChanged
+from validators.engine.registry import create
+from validators.engine.runner import DEFAULT_TIMEOUT_S, Runner
+from validators.engine.store import write_summary
 from validators.exports import export
-from validators.exports.atomic import write_atomic
-from validators.exports.json_report import render as render_json
-from validators.model import Event, RunSummary, Severity, Status, StatusChanged
-from validators.registry import create
-from validators.run_store import SUMMARY_NAME
-from validators.runner import DEFAULT_TIMEOUT_S, Runner
+
+from .exit_codes import EXIT_FAILED, EXIT_INTERRUPTED, EXIT_OK
 
 SYMBOLS = {
     Status.PENDING: "·",
@@ -40,7 +39,6 @@ STYLES = {
     Status.CANCELLED: "yellow",
     Status.RUNNING: "cyan",
 }
-EXIT_OK, EXIT_FAILED, EXIT_USAGE, EXIT_INTERRUPTED = 0, 1, 2, 130
 MAX_FINDINGS_SHOWN = 10
 
 
@@ -133,7 +131,7 @@ def run_headless(
         return summary
 
     summary = anyio.run(main)
-    write_atomic(summary.run_dir / SUMMARY_NAME, render_json(summary))
+    write_summary(summary)
     print_summary(summary, console)
     for path in exports:
         export(summary, path)

@@ -13,7 +13,7 @@ from itertools import repeat
 from pathlib import Path
 from typing import NamedTuple
 
-from validators.model import Finding, LogBatch, Status, ValidatorResult, ValidatorSpec
+from validators.engine.model import Finding, LogBatch, Status, ValidatorResult, ValidatorSpec
 
 LOG_WINDOW = 10_000  # lines the app keeps per validator; the full log stays on disk
 
@@ -82,10 +82,8 @@ class Change:
         return ", ".join(parts)
 
 
-def finding_key(f: Finding | dict[str, object]) -> tuple[object, ...]:
-    if isinstance(f, Finding):
-        return (f.rule, f.path, f.message)
-    return (f.get("rule"), f.get("path"), f.get("message"))
+def finding_key(f: Finding) -> tuple[object, ...]:
+    return (f.rule, f.path, f.message)
 
 
 @dataclass
@@ -102,7 +100,7 @@ class ValidatorState:
     result: ValidatorResult | None = None
     log: LogWindow = field(default_factory=LogWindow)
     log_path: Path | None = None
-    previous: dict[str, object] | None = None  # this validator in the previous run's summary
+    previous: ValidatorResult | None = None  # this validator in the previous run's summary
     change: Change | None = None
     last_final: Status | None = None  # the outcome of the attempt before the current one
 
@@ -131,10 +129,9 @@ class ValidatorState:
         if self.previous is None:
             self.change = Change(None)
             return
-        listed = self.previous.get("findings", [])
-        before = {finding_key(f) for f in listed if isinstance(f, dict)} if isinstance(listed, list) else set()
+        before = {finding_key(f) for f in self.previous.findings}
         now = {finding_key(f) for f in self.findings}
-        self.change = Change(str(self.previous.get("status")), len(now - before), len(before - now))
+        self.change = Change(self.previous.status.value, len(now - before), len(before - now))
 
 
 def totals(states: Iterable[ValidatorState]) -> dict[Status, int]:

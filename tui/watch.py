@@ -7,7 +7,7 @@ from pathlib import Path
 
 import pathspec
 
-from validators.model import ValidatorSpec
+from validators.engine.model import ValidatorSpec
 
 DEFAULT_GLOBS = {
     "command": ["**/*.py", "**/*.toml", "**/*.cfg", "**/*.ini", "**/*.txt", "**/*.json", "**/*.yaml", "**/*.yml"],

@@ -12,9 +12,9 @@ from pathlib import Path
 
 import anyio
 
-from validators.model import LogBatch, ValidatorSpec
-from validators.registry import create
-from validators.runner import Runner
+from validators.engine.model import LogBatch, ValidatorSpec
+from validators.engine.registry import create
+from validators.engine.runner import Runner
 
 size_mb = int(sys.argv[1])
 GENERATE = (

@@ -11,7 +11,7 @@ from pathlib import Path
 from textual.pilot import Pilot
 
 from tui.app import CheckdeckApp
-from validators.config import load_config
+from validators.config.load import load_config
 
 
 def project(root: Path, toml: str, files: dict[str, str] | None = None) -> Path:

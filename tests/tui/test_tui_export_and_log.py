@@ -13,7 +13,7 @@ from tests.tui.support import command, finished, make_app, project, screen_text,
 from tui.screens.confirm import Confirm
 from tui.screens.export import ExportScreen
 from tui.widgets.log_view import LogView
-from validators.model import Status
+from validators.engine.model import Status
 
 pytestmark = pytest.mark.anyio
 SIZE = (130, 36)

@@ -14,7 +14,7 @@ from tui.screens.finding_detail import FindingDetail
 from tui.screens.help import HelpScreen
 from tui.screens.history import HistoryScreen, RunScreen
 from tui.widgets.log_view import LogView
-from validators.model import Status
+from validators.engine.model import Status
 
 pytestmark = pytest.mark.anyio
 SIZE = (130, 36)

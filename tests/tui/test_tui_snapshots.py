@@ -11,7 +11,7 @@ from textual.pilot import Pilot
 
 from tests.tui.support import command, make_app, project, wait_until
 from tui.app import CheckdeckApp
-from validators.model import Status
+from validators.engine.model import Status
 
 SIZE = (120, 32)
 SUITE = "def test_ok():\n    pass\n\ndef test_total():\n    assert sum([1, 2]) == 4, 'the total is off'\n"

@@ -12,7 +12,7 @@ from textual.containers import VerticalScroll
 from textual.screen import ModalScreen
 from textual.widgets import Static
 
-from validators.model import Finding
+from validators.engine.model import Finding
 
 CONTEXT_LINES = 6
 

@@ -2,7 +2,6 @@
 
 from __future__ import annotations
 
-import json
 from pathlib import Path
 
 from rich.table import Table
@@ -13,15 +12,8 @@ from textual.containers import VerticalScroll
 from textual.screen import ModalScreen
 from textual.widgets import DataTable, Static
 
-from validators.run_store import SUMMARY_NAME, past_runs
-
-
-def load_summary(run_dir: Path) -> dict[str, object] | None:
-    try:
-        data = json.loads((run_dir / SUMMARY_NAME).read_text(encoding="utf-8"))
-    except (OSError, ValueError):
-        return None
-    return data if isinstance(data, dict) else None
+from validators.engine.model import Status
+from validators.engine.store import past_runs, read_summary
 
 
 class HistoryScreen(ModalScreen[None]):
@@ -46,17 +38,18 @@ class HistoryScreen(ModalScreen[None]):
         table = self.query_one("#runs", DataTable)
         table.add_columns("run", "status", "passed", "failed", "duration")
         for run in self.runs:
-            data = load_summary(run) or {}
-            validators = data.get("validators", [])
-            assert isinstance(validators, list)
-            passed = sum(1 for v in validators if isinstance(v, dict) and v.get("status") == "passed")
-            failed = sum(1 for v in validators if isinstance(v, dict) and v.get("status") in ("failed", "error"))
+            summary = read_summary(run)
+            if summary is None:
+                table.add_row(run.name, "unreadable", "", "", "", key=str(run))
+                continue
+            passed = summary.count(Status.PASSED)
+            failed = summary.count(Status.FAILED) + summary.count(Status.ERROR)
             table.add_row(
                 run.name,
-                str(data.get("status", "?")),
+                summary.status.value,
                 str(passed),
                 str(failed),
-                f"{float(str(data.get('duration_s', 0) or 0)):.1f}s",
+                f"{summary.duration_s:.1f}s",
                 key=str(run),
             )
         table.focus()
@@ -73,31 +66,18 @@ class RunScreen(ModalScreen[None]):
         self.run_dir = run_dir
 
     def compose(self) -> ComposeResult:
-        data = load_summary(self.run_dir) or {}
-        table = Table(title=f"run {self.run_dir.name}: {data.get('status', '?')}", expand=True)
+        summary = read_summary(self.run_dir)
+        status = summary.status.value if summary else "unreadable"
+        table = Table(title=Text(f"run {self.run_dir.name}: {status}"), expand=True)
         for column in ("validator", "status", "summary", "findings"):
             table.add_column(column)
-        validators = data.get("validators", [])
-        assert isinstance(validators, list)
-        for v in validators:
-            if isinstance(v, dict):
-                findings = v.get("findings", [])
-                table.add_row(
-                    str(v.get("name")),
-                    str(v.get("status")),
-                    str(v.get("summary", "")),
-                    str(len(findings) if isinstance(findings, list) else 0),
-                )
+        results = summary.results if summary else ()
+        for r in results:
+            table.add_row(Text(r.name), r.status.value, Text(r.summary), str(len(r.findings)))
         with VerticalScroll(classes="dialog history"):
             yield Static(table)
-            for v in validators:
-                if isinstance(v, dict):
-                    for f in v.get("findings", []) or []:
-                        if isinstance(f, dict):
-                            where = f"{f.get('path')}:{f.get('line')}" if f.get("line") else str(f.get("path") or "")
-                            yield Static(
-                                Text(
-                                    f"{v.get('name')}: {f.get('severity')} {f.get('rule')} {where}: "
-                                    f"{str(f.get('message', '')).splitlines()[0] if f.get('message') else ''}"
-                                )
-                            )
+            for r in results:
+                for f in r.findings:
+                    where = f"{f.path}:{f.line}" if f.line else (f.path or "")
+                    first = f.message.splitlines()[0] if f.message else ""
+                    yield Static(Text(f"{r.name}: {f.severity.value} {f.rule} {where}: {first}"))

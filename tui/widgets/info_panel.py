@@ -6,7 +6,7 @@ from rich.table import Table
 from rich.text import Text
 from textual.widgets import Static
 
-from validators.durations import format_duration
+from validators.engine.durations import format_duration
 
 from ..state import Clock, ValidatorState
 
@@ -39,7 +39,7 @@ class InfoPanel(Static):
             table.add_row("elapsed", format_duration(elapsed))
         table.add_row("log", str(state.log_path) if state.log_path else "(not started)")
         if state.previous is not None:
-            table.add_row("previous run", f"{state.previous.get('status')}: {state.previous.get('summary', '')}")
+            table.add_row("previous run", Text(f"{state.previous.status.value}: {state.previous.summary}"))
             if state.change is not None:
                 table.add_row("since then", state.change.describe(state.status) or "no change")
         else:

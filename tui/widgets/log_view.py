@@ -9,15 +9,17 @@ from rich.cells import cell_len
 from rich.segment import Segment
 from rich.style import Style
 from rich.text import Text
+from textual import events
 from textual.binding import Binding
 from textual.cache import LRUCache
 from textual.geometry import Size
 from textual.message import Message
 from textual.reactive import reactive
 from textual.scroll_view import ScrollView
+from textual.scrollbar import ScrollTo, ScrollUp
 from textual.strip import Strip
 
-from validators.terminal_text import strip_ansi
+from validators.process.terminal_text import strip_ansi
 
 from ..state import LogLineView
 
@@ -67,8 +69,14 @@ class LogView(ScrollView, can_focus=True):
             self._to_end()
 
     def _to_end(self) -> None:
-        # The new virtual size applies on the next refresh; scroll once it has.
-        self.call_after_refresh(self.scroll_end, animate=False, immediate=True, x_axis=False)
+        # Scroll now, against the new virtual size, and again once the layout has caught up
+        # with it (a horizontal scrollbar that appears changes the height left for lines).
+        self.scroll_to(y=self.max_scroll_y, animate=False, immediate=True)
+        self.call_after_refresh(self._end_if_following)
+
+    def _end_if_following(self) -> None:
+        if self.follow and self.scroll_y != self.max_scroll_y:
+            self.scroll_to(y=self.max_scroll_y, animate=False, immediate=True)
 
     def lines_added(self, dropped_from_window: int, longest: int) -> None:
         """Lines were appended to the source, which let `dropped_from_window` older ones go;
@@ -110,6 +118,8 @@ class LogView(ScrollView, can_focus=True):
     def on_resize(self) -> None:
         if self.wrap:
             self._reset()
+        if self.follow:
+            self.call_after_refresh(self._end_if_following)
 
     def watch_wrap(self) -> None:
         self._reset()
@@ -122,13 +132,38 @@ class LogView(ScrollView, can_focus=True):
         if following:
             self._to_end()
 
-    def watch_scroll_y(self, old: float, new: float) -> None:
-        super().watch_scroll_y(old, new)
-        # Scrolling up pauses follow; reaching the end again does not resume it (End does).
-        if new < old and new < self.max_scroll_y:
-            self.follow = False
+    # Follow is the user's choice, never inferred from where the view happens to be: an
+    # animated scroll still under way when End is pressed would otherwise turn it off again.
+
+    def _pause(self) -> None:
+        self.follow = False
+
+    def action_scroll_up(self) -> None:
+        self._pause()
+        self.scroll_up(animate=False)
+
+    def action_page_up(self) -> None:
+        self._pause()
+        self.scroll_page_up(animate=False)
+
+    def action_scroll_home(self) -> None:
+        self._pause()
+        self.scroll_home(animate=False, x_axis=False)
+
+    def on_mouse_scroll_up(self, event: events.MouseScrollUp) -> None:
+        self._pause()
+
+    def on_scroll_up(self, message: ScrollUp) -> None:
+        self._pause()
+
+    def on_scroll_to(self, message: ScrollTo) -> None:
+        if message.y is not None and message.y < self.max_scroll_y:
+            self._pause()
 
     def action_follow(self) -> None:
+        self.app.animator.force_stop_animation(self, "scroll_y")
+        if self.follow:
+            self._to_end()
         self.follow = True
 
     # Search

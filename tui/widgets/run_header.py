@@ -5,8 +5,8 @@ from __future__ import annotations
 from rich.text import Text
 from textual.widgets import Static
 
-from validators.durations import format_duration
-from validators.model import Status
+from validators.engine.durations import format_duration
+from validators.engine.model import Status
 
 
 class RunHeader(Static):

@@ -7,8 +7,8 @@ from textual.app import ComposeResult
 from textual.containers import Horizontal
 from textual.widgets import Label, ListItem, ListView, ProgressBar
 
-from validators.durations import format_duration
-from validators.model import Status
+from validators.engine.durations import format_duration
+from validators.engine.model import Status
 
 from ..state import Clock, ValidatorState
 

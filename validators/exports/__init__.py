@@ -1,13 +1,13 @@
-"""Write a run summary in the format its file extension names."""
+"""Exporters: a finished run as JSON, Markdown, JUnit XML or SARIF."""
 
 from __future__ import annotations
 
 from collections.abc import Callable
 from pathlib import Path
 
-from ..model import RunSummary
-from . import json_report, junit, markdown, sarif
-from .atomic import write_atomic
+from validators.engine.atomic import write_atomic
+from validators.engine.model import RunSummary
+from validators.exports import json_report, junit, markdown, sarif
 
 RENDERERS: dict[str, Callable[[RunSummary], str]] = {
     ".json": json_report.render,

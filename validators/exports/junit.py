@@ -4,8 +4,8 @@ from __future__ import annotations
 
 import xml.etree.ElementTree as ET
 
-from ..model import Check, RunSummary, Status, ValidatorResult
-from ..terminal_text import strip_ansi
+from validators.engine.model import Check, RunSummary, Status, ValidatorResult
+from validators.process.terminal_text import strip_ansi
 
 
 def _xml_text(text: str) -> str:

@@ -2,8 +2,8 @@
 
 from __future__ import annotations
 
-from ..durations import format_duration
-from ..model import RunSummary, Severity, Status
+from validators.engine.durations import format_duration
+from validators.engine.model import RunSummary, Severity, Status
 
 ICONS = {
     Status.PASSED: "✅",

@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import json
 
-from ..model import Finding, RunSummary, Severity, ValidatorResult
+from validators.engine.model import Finding, RunSummary, Severity, ValidatorResult
 
 SCHEMA = "https://json.schemastore.org/sarif-2.1.0.json"
 LEVELS = {Severity.ERROR: "error", Severity.WARNING: "warning", Severity.INFO: "note"}

@@ -1,0 +1,2 @@
+"""Reading checkdeck.toml / [tool.checkdeck] into model types, and detection for projects
+without a config."""

@@ -1,0 +1,200 @@
+"""Load checkdeck.toml or [tool.checkdeck] in pyproject.toml; every error names file, line, key."""
+
+from __future__ import annotations
+
+import difflib
+import re
+import tomllib
+from dataclasses import dataclass
+from pathlib import Path
+
+from validators.config.locate import KeyLocator
+from validators.engine import registry
+from validators.engine.durations import parse_duration
+from validators.engine.model import Config, ValidatorSpec
+from validators.engine.registry import KINDS
+
+CONFIG_NAME = "checkdeck.toml"
+TOP_KEYS = ("concurrency", "timeout", "validators")
+COMMON_KEYS = ("name", "kind", "timeout", "watch")
+
+
+@dataclass(frozen=True)
+class Problem:
+    path: Path
+    line: int | None
+    key: str | None
+    message: str
+
+    def __str__(self) -> str:
+        where = f"{self.path}:{self.line}" if self.line else str(self.path)
+        return f"{where}: {self.key}: {self.message}" if self.key else f"{where}: {self.message}"
+
+
+class ConfigError(Exception):
+    def __init__(self, problems: list[Problem]) -> None:
+        super().__init__("\n".join(str(p) for p in problems))
+        self.problems = problems
+
+
+def find_config(start: Path) -> Path | None:
+    """checkdeck.toml, or a pyproject.toml with [tool.checkdeck], from start upward."""
+    start = start.resolve()
+    for folder in [start, *start.parents] if start.is_dir() else list(start.parents):
+        candidate = folder / CONFIG_NAME
+        if candidate.is_file():
+            return candidate
+        pyproject = folder / "pyproject.toml"
+        if pyproject.is_file():
+            try:
+                data = tomllib.loads(pyproject.read_text(encoding="utf-8"))
+            except (OSError, UnicodeDecodeError, tomllib.TOMLDecodeError):
+                continue
+            if isinstance(data.get("tool"), dict) and "checkdeck" in data["tool"]:
+                return pyproject
+    return None
+
+
+def _suggest(word: str, choices: tuple[str, ...] | list[str]) -> str:
+    close = difflib.get_close_matches(word, list(choices), n=1, cutoff=0.6)
+    return f"; did you mean {close[0]!r}?" if close else f"; valid keys: {', '.join(choices)}"
+
+
+def load_config(path: Path) -> Config:
+    path = path.resolve()
+    try:
+        text = path.read_text(encoding="utf-8")
+    except (OSError, UnicodeDecodeError) as exc:
+        raise ConfigError([Problem(path, None, None, f"cannot read: {exc}")]) from exc
+    try:
+        data = tomllib.loads(text)
+    except tomllib.TOMLDecodeError as exc:
+        # Python 3.11's tomllib puts the position only in the message text.
+        match = re.search(r"\s*\(at line (\d+), column \d+\)", str(exc))
+        line = int(match.group(1)) if match else None
+        message = str(exc)[: match.start()] if match else str(exc)
+        raise ConfigError([Problem(path, line, None, f"invalid TOML: {message}")]) from exc
+    is_pyproject = path.name == "pyproject.toml"
+    prefix: tuple[str, ...] = ("tool", "checkdeck") if is_pyproject else ()
+    table: object = data
+    for part in prefix:
+        table = table.get(part, {}) if isinstance(table, dict) else {}
+    loader = _Loader(path, KeyLocator(text, prefix), "tool.checkdeck." if is_pyproject else "")
+    assert isinstance(table, dict)
+    return loader.load(table)
+
+
+class _Loader:
+    def __init__(self, path: Path, locator: KeyLocator, key_prefix: str) -> None:
+        self.path = path
+        self.locator = locator
+        self.key_prefix = key_prefix
+        self.problems: list[Problem] = []
+
+    def problem(self, key_path: tuple[str | int, ...], message: str) -> None:
+        shown = self.key_prefix + "".join(
+            f"[{p}]" if isinstance(p, int) else (f".{p}" if i else p) for i, p in enumerate(key_path)
+        )
+        self.problems.append(Problem(self.path, self.locator.line(key_path), shown, message))
+
+    def load(self, table: dict[str, object]) -> Config:
+        for key in table:
+            if key not in TOP_KEYS:
+                self.problem((key,), "unknown key" + _suggest(key, TOP_KEYS))
+        concurrency = self._concurrency(table.get("concurrency"))
+        timeout = self._duration(("timeout",), table.get("timeout"))
+        raw = table.get("validators", [])
+        specs: list[ValidatorSpec] = []
+        if not isinstance(raw, list):
+            self.problem(("validators",), "expected an array of tables ([[validators]])")
+            raw = []
+        seen: dict[str, int] = {}
+        for index, entry in enumerate(raw):
+            spec = self._validator(index, entry)
+            if spec is None:
+                continue
+            if spec.name in seen:
+                self.problem(
+                    ("validators", index, "name"),
+                    f"duplicate name {spec.name!r} (also validator #{seen[spec.name] + 1})",
+                )
+                continue
+            seen[spec.name] = index
+            specs.append(spec)
+        if self.problems:
+            raise ConfigError(self.problems)
+        return Config(self.path.parent, self.path, tuple(specs), concurrency, timeout)
+
+    def _concurrency(self, value: object) -> int | None:
+        if value is None:
+            return None
+        if isinstance(value, bool) or not isinstance(value, int) or value < 1:
+            self.problem(("concurrency",), f"expected a whole number of at least 1, got {value!r}")
+            return None
+        return value
+
+    def _duration(self, key_path: tuple[str | int, ...], value: object) -> float | None:
+        if value is None:
+            return None
+        try:
+            return parse_duration(value)
+        except ValueError as exc:
+            self.problem(key_path, str(exc))
+            return None
+
+    def _validator(self, index: int, entry: object) -> ValidatorSpec | None:
+        where: tuple[str | int, ...] = ("validators", index)
+        if not isinstance(entry, dict):
+            self.problem(where, "expected a table")
+            return None
+        before = len(self.problems)
+        name, kind = entry.get("name"), entry.get("kind")
+        if name is None:
+            self.problem(where, "missing key 'name'")
+        elif not isinstance(name, str) or not name.strip():
+            self.problem((*where, "name"), f"expected a non-empty string, got {name!r}")
+        kind_options = None
+        if kind is None:
+            self.problem(where, f"missing key 'kind' (one of: {', '.join(KINDS)})")
+        elif not isinstance(kind, str):
+            self.problem((*where, "kind"), f"expected a string, got {kind!r}")
+        elif kind not in KINDS:
+            close = difflib.get_close_matches(kind, list(KINDS), n=1, cutoff=0.5)
+            hint = f"; did you mean {close[0]!r}?" if close else ""
+            self.problem((*where, "kind"), f"unknown kind {kind!r} (one of: {', '.join(KINDS)}){hint}")
+        else:
+            kind_options = registry.options(kind)
+        timeout = self._duration((*where, "timeout"), entry.get("timeout"))
+        watch = entry.get("watch", [])
+        if not isinstance(watch, list) or not all(isinstance(w, str) and w for w in watch):
+            self.problem((*where, "watch"), 'expected a list of globs, e.g. ["src/**/*.py"]')
+            watch = []
+        options: dict[str, object] = {}
+        if kind_options is not None:
+            valid = (*COMMON_KEYS, *kind_options)
+            for key, value in entry.items():
+                if key in COMMON_KEYS:
+                    continue
+                option = kind_options.get(key)
+                if option is None:
+                    self.problem((*where, key), f"unknown key for kind {kind!r}" + _suggest(key, valid))
+                    continue
+                try:
+                    options[key] = option.check(value) if option.check else value
+                except ValueError as exc:
+                    self.problem((*where, key), str(exc))
+            for key, option in kind_options.items():
+                if option.required and key not in entry:
+                    self.problem(where, f"missing key {key!r} for kind {kind!r}: {option.doc}")
+        if len(self.problems) != before:
+            return None
+        assert isinstance(name, str) and isinstance(kind, str)
+        line = self.locator.line(where)
+        return ValidatorSpec(
+            name=name,
+            kind=kind,
+            options=options,
+            timeout_s=timeout,
+            source=f"config: {self.path.name}:{line}" if line else f"config: {self.path.name}",
+            watch=tuple(watch),
+        )

@@ -1,0 +1,337 @@
+"""What one Dockerfile's build means for its image: the context it sends, COPY sources that
+match nothing, modules the program imports that the image lacks, required paths left out,
+secret-looking files sent. Pure and synchronous: it answers questions and decides nothing
+about severity or wording (the `dockerignore` kind does)."""
+
+from __future__ import annotations
+
+import dataclasses
+import hashlib
+import json
+import posixpath
+from collections.abc import Sequence
+from dataclasses import dataclass, field
+from pathlib import Path
+
+import pathspec
+
+from validators.docker.build_context import INJECTED_DOCKERFILE, ContextReport, ContextSpec, compute, explain
+from validators.docker.dockerfile import DockerfileError, parse
+from validators.docker.entrypoints import Entrypoint, find_entrypoints, from_config
+from validators.docker.ignorefile import IgnoreLine
+from validators.docker.image import ContextView, Simulation, simulate
+from validators.docker.secrets import secret_reason
+from validators.docker.walk import Walker
+from validators.pyimports.cache import ScanCache
+from validators.pyimports.follow import Analysis, FileTree, MissingModule, Start, analyse
+from validators.pyimports.scan import ScanResult
+
+
+@dataclass(frozen=True)
+class Target:
+    dockerfile: Path
+    context: Path
+    builder: str = "buildkit"
+    target: str | None = None
+
+
+@dataclass(frozen=True)
+class Checks:
+    """Which questions to answer beyond the context itself."""
+
+    required: tuple[str, ...] = ()  # gitignore-style globs that must be sent
+    entrypoints: tuple[str, ...] = ()  # modules or scripts to follow besides CMD/ENTRYPOINT
+    detect_entrypoints: bool = True
+    secrets: bool = True
+    compare_builders: bool = True
+
+
+DEFAULT_CHECKS = Checks()
+
+
+@dataclass(frozen=True)
+class BuilderDifference:
+    builder: str
+    other: str
+    only_ours: tuple[str, ...]
+    only_theirs: tuple[str, ...]
+
+
+@dataclass(frozen=True)
+class SourceUse:
+    """A COPY/ADD source and what it matched in the context."""
+
+    keyword: str
+    source: str
+    line: int
+    matched: int
+    clean: str  # the source as a context path
+    exists: bool  # in the checkout (or a wildcard), so only the ignore file can hide it
+    excluded_by: IgnoreLine | None  # the deciding line when nothing matched
+
+
+@dataclass(frozen=True)
+class RequiredExcluded:
+    path: str
+    excluded_by: IgnoreLine | None
+
+
+@dataclass(frozen=True)
+class ModuleGap:
+    """A module the program imports that the image lacks, and what would bring it back."""
+
+    missing: MissingModule
+    target: str  # the repository file or folder that holds the module
+    is_dir: bool
+    excluded_by: IgnoreLine | None  # when an ignore line dropped it
+    fix: str | None  # an exception line checked to re-include `target`
+
+
+@dataclass(frozen=True)
+class ImportCheck:
+    entrypoints: tuple[Entrypoint, ...]
+    roots: tuple[str, ...]
+    analysis: Analysis
+    reused: bool  # taken from the cache: no input changed
+    gaps: tuple[ModuleGap, ...]
+
+
+@dataclass
+class DockerfileAnalysis:
+    target: Target
+    dockerfile_rel: str
+    read_error: str | None = None
+    parse_error: DockerfileError | None = None
+    report: ContextReport | None = None
+    ignore_rel: str | None = None
+    difference: BuilderDifference | None = None
+    sources: list[SourceUse] = field(default_factory=list)
+    imports: ImportCheck | None = None  # None when no entrypoint was found or configured
+    required_excluded: list[RequiredExcluded] = field(default_factory=list)
+    secrets: list[tuple[str, str]] = field(default_factory=list)  # (path, why it looks secret)
+
+
+def relative(path: Path, base: Path) -> str:
+    try:
+        return path.resolve().relative_to(base.resolve()).as_posix()
+    except ValueError:
+        return str(path)
+
+
+def _all_files(root: Path) -> list[str]:
+    """Every file of the context before .dockerignore (symlinks not followed)."""
+    walk = Walker(str(root), [], "buildkit").run()
+    return [e.path for e in walk.entries]
+
+
+class _RepoIndex:
+    """Where a dotted module lives in the repository, for modules the image does not have."""
+
+    def __init__(self, files: Sequence[str], roots: Sequence[str]) -> None:
+        self.files = set(files)
+        self.dirs = {posixpath.dirname(f) for f in files}
+        for d in list(self.dirs):
+            while d:
+                d = posixpath.dirname(d)
+                self.dirs.add(d)
+        self.roots = list(dict.fromkeys([*roots, "", "src"]))
+
+    def find(self, name: str) -> str | None:
+        rel = name.replace(".", "/")
+        for root in self.roots:
+            base = posixpath.join(root, rel) if root else rel
+            for candidate in (base + ".py", base + "/__init__.py"):
+                if candidate in self.files:
+                    return candidate
+            if base in self.dirs and any(f.startswith(base + "/") and f.endswith(".py") for f in self.files):
+                return base
+        return None
+
+
+def _repo_roots(full: FileTree, image_roots: Sequence[str]) -> list[str]:
+    """Repository folders that image import roots were copied from."""
+    found: list[str] = []
+    for root in image_roots:
+        prefix = root.rstrip("/") + "/"
+        for image_path, origin in full.files.items():
+            if image_path.startswith(prefix) and origin:
+                rel = image_path[len(prefix) :]
+                if origin.endswith(rel):
+                    candidate = origin[: len(origin) - len(rel)].rstrip("/")
+                    if candidate not in found:
+                        found.append(candidate)
+                    break
+    return found
+
+
+def fix_for(report: ContextReport, repo_path: str, directory: bool) -> str | None:
+    """An exception line that really re-includes `repo_path`: checked by recomputing the
+    context with the line appended, not assumed."""
+    candidates = [f"!{repo_path}"] if not directory else [f"!{repo_path}", f"!{repo_path}/**"]
+    for line in candidates:
+        probe = compute(report.spec, extra_lines=(line,))
+        sent = set(probe.paths)
+        if probe.error is None and (repo_path in sent or any(p.startswith(repo_path + "/") for p in sent)):
+            return line
+    return None
+
+
+def analyse_dockerfile(
+    target: Target,
+    project: Path,
+    *,
+    cache: ScanCache,
+    checks: Checks = DEFAULT_CHECKS,
+) -> DockerfileAnalysis:
+    out = DockerfileAnalysis(target, relative(target.dockerfile, project))
+    try:
+        dockerfile = parse(target.dockerfile.read_text(encoding="utf-8"), out.dockerfile_rel)
+    except (OSError, UnicodeDecodeError) as exc:
+        out.read_error = str(exc)
+        return out
+    except DockerfileError as exc:
+        out.parse_error = exc
+        return out
+    report = compute(ContextSpec(target.context, target.dockerfile, target.builder), sizes=True)
+    out.report = report
+    out.ignore_rel = relative(report.ignore_file, project) if report.ignore_file else None
+    if report.error is not None:
+        return out
+
+    if checks.compare_builders:
+        other = "classic" if target.builder == "buildkit" else "buildkit"
+        other_report = compute(ContextSpec(target.context, target.dockerfile, other))
+        always = {".dockerignore", INJECTED_DOCKERFILE, out.dockerfile_rel}
+        ours = set(report.paths) - always
+        theirs = set(other_report.paths) - always
+        if other_report.error is None and ours != theirs:
+            out.difference = BuilderDifference(
+                target.builder, other, tuple(sorted(ours - theirs)), tuple(sorted(theirs - ours))
+            )
+
+    sim = simulate(dockerfile, ContextView(report.paths), target.target)
+    for source in sim.sources:
+        clean = posixpath.normpath(source.source.lstrip("/")) or "."
+        excluded_by: IgnoreLine | None = None
+        exists = True
+        if not source.matched:
+            excluded_by = explain(report, clean).line
+            exists = (target.context / clean).exists() or any(c in clean for c in "*?[")
+        out.sources.append(
+            SourceUse(
+                source.instruction.keyword,
+                source.source,
+                source.instruction.line,
+                source.matched,
+                clean,
+                exists,
+                excluded_by,
+            )
+        )
+    full_files = _all_files(target.context)
+    full_sim = simulate(dockerfile, ContextView(full_files), target.target)
+    out.imports = _check_imports(
+        report, sim, full_sim, full_files, target, cache, checks.entrypoints, checks.detect_entrypoints
+    )
+    if checks.required:
+        spec_required = pathspec.GitIgnoreSpec.from_lines(checks.required)
+        sent = set(report.paths)
+        for path in full_files:
+            if spec_required.match_file(path) and path not in sent:
+                out.required_excluded.append(RequiredExcluded(path, explain(report, path).line))
+    if checks.secrets:
+        for entry in report.entries:
+            secret = secret_reason(entry.path)
+            if secret:
+                out.secrets.append((entry.path, secret))
+    return out
+
+
+def _check_imports(
+    report: ContextReport,
+    sim: Simulation,
+    full_sim: Simulation,
+    full_files: list[str],
+    target: Target,
+    cache: ScanCache,
+    extra: Sequence[str],
+    detect: bool,
+) -> ImportCheck | None:
+    final = full_sim.final
+    starts: list[Entrypoint] = find_entrypoints(final) if detect else []
+    starts += [
+        Entrypoint(
+            e.kind,
+            e.target if e.kind == "module" or e.target.startswith("/") else posixpath.join(final.workdir, e.target),
+            None,
+            "config",
+        )
+        for e in from_config(list(extra))
+    ]
+    if not starts:
+        return None
+    roots: list[str] = []
+    for e in starts:
+        root = posixpath.dirname(e.target) if e.kind == "script" else final.workdir
+        roots.append(root)
+    for entry in final.env.get("PYTHONPATH", "").split(":"):
+        if entry:
+            roots.append(posixpath.normpath(posixpath.join(final.workdir, entry)))
+    roots = list(dict.fromkeys(roots))
+    full_tree = FileTree(final.tree.files, final.tree.dirs)
+    sent_tree = FileTree(sim.final.tree.files, sim.final.tree.dirs)
+    repo_roots = _repo_roots(full_tree, roots)
+    run_starts = [
+        Start(e.target if e.kind == "module" else None, e.target if e.kind == "script" else None, e.source)
+        for e in starts
+    ]
+    context_root = str(target.context).rstrip("/") + "/"
+    # The analysis reads Python files only: it depends on where they are (in the repository
+    # and in both images), on the roots and entrypoints, and on their content. When none of
+    # that changed, the stored result is reused after one stat per file read.
+    key = hashlib.sha256(
+        json.dumps(
+            [
+                sorted((p, o) for p, o in full_tree.files.items() if p.endswith(".py")),
+                sorted(p for p in sent_tree.files if p.endswith(".py")),
+                sorted(p for p in full_files if p.endswith(".py")),
+                roots,
+                repo_roots,
+                [dataclasses.astuple(s) for s in run_starts],
+                context_root,
+            ]
+        ).encode()
+    ).hexdigest()
+    stored = cache.analysis(key)
+    reused = stored is not None
+    if stored is not None:
+        analysis = Analysis.decode(stored)
+    else:
+        repo = _RepoIndex(full_files, repo_roots)
+        cache.prime(
+            context_root + origin for path, origin in full_tree.files.items() if path.endswith(".py") and origin
+        )
+
+        def read(repo_path: str) -> ScanResult | None:
+            return cache.get(context_root + repo_path)
+
+        analysis = analyse(run_starts, full_tree, sent_tree, roots, read, repo.find)
+        cache.store_analysis(key, [context_root + p for p in analysis.read], analysis.encode())
+    gaps = tuple(_gap(miss, report, full_tree) for miss in analysis.missing)
+    return ImportCheck(tuple(starts), tuple(roots), analysis, reused, gaps)
+
+
+def _gap(miss: MissingModule, report: ContextReport, full: FileTree) -> ModuleGap:
+    if miss.cause == "ignored" and miss.image_path:
+        repo_path = miss.repo_path or ""
+        is_dir = repo_path.endswith("/__init__.py") or not repo_path.endswith(".py")
+        target = posixpath.dirname(repo_path) if repo_path.endswith("/__init__.py") else repo_path
+        if not repo_path:
+            prefix = miss.image_path.rstrip("/") + "/"
+            origins = [o for p, o in full.files.items() if p.startswith(prefix) and o]
+            target = posixpath.commonpath(origins) if origins else miss.image_path
+            is_dir = True
+        why = explain(report, target) if target else None
+        fix = fix_for(report, target, is_dir) if target else None
+        return ModuleGap(miss, target, is_dir, why.line if why else None, fix)
+    return ModuleGap(miss, miss.repo_path or miss.module.replace(".", "/"), False, None, None)

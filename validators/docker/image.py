@@ -1,0 +1,229 @@
+"""Simulate the file tree an image gets from its COPY/ADD lines, stage by stage."""
+
+from __future__ import annotations
+
+import posixpath
+import re
+from collections.abc import Iterable
+from dataclasses import dataclass, field
+
+from validators.docker.dockerfile import Dockerfile, Instruction, env_pairs, shell_words, substitute, words
+
+_WILD = re.compile(r"[*?\[]")
+
+
+def glob_regex(pattern: str) -> re.Pattern[str]:
+    """Go's filepath.Match as a regexp (COPY sources use it, not .dockerignore rules)."""
+    out, i = [], 0
+    while i < len(pattern):
+        ch = pattern[i]
+        if ch == "*":
+            out.append("[^/]*")
+        elif ch == "?":
+            out.append("[^/]")
+        elif ch == "\\" and i + 1 < len(pattern):
+            i += 1
+            out.append(re.escape(pattern[i]))
+        elif ch == "[":
+            end = pattern.find("]", i + 2)
+            if end < 0:
+                out.append(re.escape(ch))
+            else:
+                body = pattern[i + 1 : end]
+                negate = body.startswith("^")
+                body = body[1:] if negate else body
+                out.append("[" + ("^" if negate else "") + body.replace("\\", "\\\\") + "]")
+                i = end
+        else:
+            out.append(re.escape(ch))
+        i += 1
+    return re.compile("".join(out) + r"\Z")
+
+
+@dataclass
+class ImageTree:
+    files: dict[str, str] = field(default_factory=dict)  # image path -> context path ("" if not from it)
+    dirs: set[str] = field(default_factory=lambda: {"/"})
+
+    def add_file(self, image_path: str, origin: str) -> None:
+        self.files[image_path] = origin
+        parent = posixpath.dirname(image_path)
+        while parent not in self.dirs:
+            self.dirs.add(parent)
+            parent = posixpath.dirname(parent)
+
+    def add_dir(self, image_path: str) -> None:
+        while image_path not in self.dirs:
+            self.dirs.add(image_path)
+            image_path = posixpath.dirname(image_path)
+
+    def copy(self) -> ImageTree:
+        return ImageTree(dict(self.files), set(self.dirs))
+
+
+@dataclass(frozen=True)
+class CopySource:
+    instruction: Instruction
+    source: str  # as written, after substitution
+    matched: int  # context entries it matched
+
+
+@dataclass
+class StageState:
+    tree: ImageTree = field(default_factory=ImageTree)
+    workdir: str = "/"
+    env: dict[str, str] = field(default_factory=dict)
+    cmd: Instruction | None = None
+    entrypoint: Instruction | None = None
+    external_base: str | None = None  # an image we know nothing about
+
+
+@dataclass
+class Simulation:
+    final: StageState
+    sources: list[CopySource]  # every COPY/ADD source of the stages the final one needs
+    stage_states: list[StageState]
+
+
+class ContextView:
+    """The context as COPY sees it: files, and the directories that hold them."""
+
+    def __init__(self, paths: Iterable[str]) -> None:
+        self.files = sorted(paths)
+        self.file_set = set(self.files)
+        dirs: set[str] = set()
+        for path in self.files:
+            parent = posixpath.dirname(path)
+            while parent and parent not in dirs:
+                dirs.add(parent)
+                parent = posixpath.dirname(parent)
+        self.dirs = dirs
+
+    def under(self, directory: str) -> list[str]:
+        if directory in ("", "."):
+            return list(self.files)
+        prefix = directory + "/"
+        return [f for f in self.files if f.startswith(prefix)]
+
+    def glob(self, pattern: str) -> list[str]:
+        regexp = glob_regex(pattern)
+        return [p for p in sorted(self.file_set | self.dirs) if regexp.match(p)]
+
+
+def _resolve_dest(dest: str, workdir: str) -> str:
+    return posixpath.normpath(posixpath.join(workdir, dest)) + ("/" if dest.endswith("/") else "")
+
+
+def _copy_args(ins: Instruction, env: dict[str, str]) -> list[str]:
+    listed = words(ins.args)
+    parts = listed if listed is not None else shell_words(ins.args)
+    return [substitute(p, env) for p in parts if not p.startswith("<<")]
+
+
+def _apply_copy(
+    ins: Instruction,
+    state: StageState,
+    env: dict[str, str],
+    view: ContextView | None,
+    from_tree: ImageTree | None,
+    sources: list[CopySource],
+) -> None:
+    args = _copy_args(ins, env)
+    if len(args) < 2:
+        return
+    *srcs, dest_raw = args
+    dest = _resolve_dest(dest_raw, state.workdir)
+    if dest.rstrip("/") in state.tree.dirs or dest_raw in (".", "./"):
+        dest = dest.rstrip("/") + "/"  # an existing directory: sources go inside it
+    many = len(srcs) > 1 or any(_WILD.search(s) for s in srcs)
+    parents = ins.flag("parents") is not None
+    for src in srcs:
+        if re.match(r"^[a-z]+://|^git@", src):
+            continue
+        if from_tree is not None:
+            _copy_from_tree(src, dest, many, from_tree, state.tree)
+            continue
+        assert view is not None
+        clean = posixpath.normpath(src.lstrip("/")) if src.strip("/") else "."
+        clean = "." if clean in ("", "/") else clean
+        if _WILD.search(clean):
+            matches = view.glob(clean)
+        elif clean == "." or clean in view.dirs:
+            matches = [clean]
+        elif clean in view.file_set:
+            matches = [clean]
+        else:
+            matches = []
+        sources.append(CopySource(ins, src, len(matches)))
+        for match in matches:
+            if match == "." or match in view.dirs:
+                for file in view.under(match):
+                    rel = file if match == "." else file[len(match) + 1 :]
+                    if parents and match != ".":
+                        rel = file
+                    state.tree.add_file(posixpath.join(dest.rstrip("/") or "/", rel), file)
+            else:
+                base = match if parents else posixpath.basename(match)
+                target = posixpath.join(dest, base) if (dest.endswith("/") or many) else dest.rstrip("/")
+                state.tree.add_file(target, match)
+
+
+def _copy_from_tree(src: str, dest: str, many: bool, tree: ImageTree, into: ImageTree) -> None:
+    path = posixpath.normpath("/" + src.lstrip("/"))
+    if path in tree.dirs:
+        prefix = path.rstrip("/") + "/"
+        for file, origin in tree.files.items():
+            if file.startswith(prefix) or path == "/":
+                rel = file[len(prefix) :] if path != "/" else file.lstrip("/")
+                into.add_file(posixpath.join(dest.rstrip("/") or "/", rel), origin)
+    elif path in tree.files:
+        target = posixpath.join(dest, posixpath.basename(path)) if (dest.endswith("/") or many) else dest.rstrip("/")
+        into.add_file(target, tree.files[path])
+
+
+def simulate(dockerfile: Dockerfile, context: ContextView, target: str | None = None) -> Simulation:
+    states: list[StageState] = []
+    names: dict[str, int] = {}
+    sources: list[CopySource] = []
+    final_index = len(dockerfile.stages) - 1
+    if target is not None:
+        final_index = next((s.index for s in dockerfile.stages if s.name == target), final_index)
+    for stage in dockerfile.stages[: final_index + 1]:
+        base = stage.base.lower()
+        if base in names:
+            parent = states[names[base]]
+            state = StageState(parent.tree.copy(), parent.workdir, dict(parent.env), parent.cmd, parent.entrypoint)
+        else:
+            state = StageState(external_base=None if base == "scratch" else stage.base)
+        args = dict(dockerfile.global_args)
+        for ins in stage.instructions:
+            env = {**args, **state.env}
+            if ins.keyword == "ARG":
+                for token in shell_words(ins.args):
+                    key, _, value = token.partition("=")
+                    args.setdefault(key, substitute(value, env))
+            elif ins.keyword == "ENV":
+                for key, value in env_pairs(ins.args):
+                    state.env[key] = substitute(value, env)
+            elif ins.keyword == "WORKDIR":
+                state.workdir = posixpath.normpath(posixpath.join(state.workdir, substitute(ins.args.strip(), env)))
+                state.tree.add_dir(state.workdir)
+            elif ins.keyword in ("COPY", "ADD"):
+                origin = ins.flag("from")
+                if origin is None:
+                    _apply_copy(ins, state, env, context, None, sources)
+                else:
+                    ref = origin.lower()
+                    index = names.get(ref, int(ref) if ref.isdigit() and int(ref) < len(states) else None)
+                    if index is not None:
+                        _apply_copy(ins, state, env, None, states[index].tree, sources)
+            elif ins.keyword == "CMD":
+                state.cmd = ins
+            elif ins.keyword == "ENTRYPOINT":
+                state.entrypoint = ins
+                state.cmd = None  # ENTRYPOINT resets an inherited CMD
+        states.append(state)
+        if stage.name:
+            names[stage.name.lower()] = stage.index
+        names[str(stage.index)] = stage.index
+    return Simulation(states[final_index], sources, states)

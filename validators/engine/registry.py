@@ -1,0 +1,63 @@
+"""Validator kinds by name. Each kind is a package under `validators.kinds`; adding one is one
+line here. Entries are import strings so that loading the config imports only the kinds it uses
+(and never their heavy dependencies: a kind's `options` module stays light)."""
+
+from __future__ import annotations
+
+import importlib
+from collections.abc import Callable, Mapping
+from dataclasses import dataclass
+from pathlib import Path
+
+from validators.engine.base import Option, Validator
+from validators.engine.model import ValidatorSpec
+
+
+@dataclass(frozen=True)
+class KindEntry:
+    validator: str  # "module:Class", a Validator subclass
+    options: str  # "module:NAME", a Mapping[str, Option]: the kind's config keys
+    detect: str  # "module:function", (project_dir) -> list[ValidatorSpec]
+
+
+KINDS: dict[str, KindEntry] = {
+    "command": KindEntry(
+        "validators.kinds.command.validator:CommandValidator",
+        "validators.kinds.command.options:OPTIONS",
+        "validators.kinds.command.detect:detect",
+    ),
+    "dockerignore": KindEntry(
+        "validators.kinds.dockerignore.validator:DockerignoreValidator",
+        "validators.kinds.dockerignore.options:OPTIONS",
+        "validators.kinds.dockerignore.detect:detect",
+    ),
+}
+
+Detector = Callable[[Path], list[ValidatorSpec]]
+
+
+def _load(ref: str) -> object:
+    module, _, name = ref.partition(":")
+    return getattr(importlib.import_module(module), name)
+
+
+def validator_class(kind: str) -> type[Validator]:
+    cls = _load(KINDS[kind].validator)
+    assert isinstance(cls, type) and issubclass(cls, Validator), f"{KINDS[kind].validator} is not a Validator"
+    return cls
+
+
+def options(kind: str) -> Mapping[str, Option]:
+    found = _load(KINDS[kind].options)
+    assert isinstance(found, Mapping), f"{KINDS[kind].options} is not a mapping of options"
+    return found
+
+
+def detector(kind: str) -> Detector:
+    found = _load(KINDS[kind].detect)
+    assert callable(found), f"{KINDS[kind].detect} is not callable"
+    return found
+
+
+def create(spec: ValidatorSpec, project_dir: Path) -> Validator:
+    return validator_class(spec.kind)(spec, project_dir)

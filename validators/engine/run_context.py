@@ -1,0 +1,115 @@
+"""The handle a running validator reports through: log lines, findings, checks and progress."""
+
+from __future__ import annotations
+
+from collections.abc import Awaitable, Callable, Mapping, Sequence
+from datetime import UTC, datetime
+from pathlib import Path
+from typing import BinaryIO
+
+import anyio
+
+from validators.engine.model import Check, Event, Finding, FindingReported, LogBatch, LogChunk, Progress
+from validators.process.run import ProcessOutcome, run_process
+from validators.process.terminal_text import sanitize
+
+BATCH_LINES = 500
+BATCH_SECONDS = 0.05
+
+Publish = Callable[[Event], Awaitable[None]]
+
+
+class RunContext:
+    def __init__(
+        self,
+        *,
+        name: str,
+        attempt: int,
+        project_dir: Path,
+        log_path: Path,
+        log_file: BinaryIO,
+        publish: Publish,
+        term_grace_s: float,
+    ) -> None:
+        self.name = name
+        self.attempt = attempt
+        self.project_dir = project_dir
+        self.log_path = log_path
+        self._log = log_file
+        self._publish = publish
+        self._term_grace_s = term_grace_s
+        self._pending: list[LogChunk] = []
+        self._pending_lines = 0
+        self._findings: list[Finding] = []
+        self._checks: list[Check] = []
+        self._lock = anyio.Lock()
+
+    @property
+    def findings(self) -> tuple[Finding, ...]:
+        return tuple(self._findings)
+
+    @property
+    def checks(self) -> tuple[Check, ...]:
+        return tuple(self._checks)
+
+    async def log(self, text: str) -> None:
+        """The engine's or validator's own note, written to the log like process output."""
+        lines = text.splitlines() or [""]
+        self._log.write(("".join(f"{line}\n" for line in lines)).encode("utf-8", "replace"))
+        await self._add_lines("checkdeck", datetime.now(UTC), [sanitize(x) for x in lines])
+
+    async def report(self, finding: Finding) -> None:
+        self._findings.append(finding)
+        await self.flush()
+        await self._publish(FindingReported(self.name, self.attempt, finding))
+
+    def add_check(self, check: Check) -> None:
+        self._checks.append(check)
+
+    async def progress(self, done: int, total: int | None, label: str = "") -> None:
+        await self.flush()
+        await self._publish(Progress(self.name, self.attempt, done, total, label))
+
+    async def run_process(
+        self,
+        command: str | Sequence[str],
+        *,
+        cwd: Path | None = None,
+        env: Mapping[str, str] | None = None,
+    ) -> ProcessOutcome:
+        outcome = await run_process(
+            command,
+            cwd=cwd or self.project_dir,
+            env=env,
+            log=self._log,
+            sink=self._add_lines,
+            term_grace_s=self._term_grace_s,
+        )
+        if outcome.leftovers_killed:
+            await self.log(
+                f"[checkdeck] the command left {outcome.leftovers_killed} process(es) running; they were ended"
+            )
+        return outcome
+
+    async def _add_lines(self, stream: str, at: datetime, texts: list[str]) -> None:
+        if not texts:
+            return
+        self._pending.append(LogChunk(at, stream, tuple(texts)))
+        self._pending_lines += len(texts)
+        if self._pending_lines >= BATCH_LINES:
+            await self.flush()
+
+    async def flush(self) -> None:
+        async with self._lock:
+            if self._pending:
+                batch, self._pending, self._pending_lines = tuple(self._pending), [], 0
+                await self._publish(LogBatch(self.name, self.attempt, batch))
+
+    async def flush_periodically(self, done: anyio.Event) -> None:
+        """Publish what has accumulated every BATCH_SECONDS, until `done` is set."""
+        while not done.is_set():
+            with anyio.move_on_after(BATCH_SECONDS):
+                await done.wait()
+            if self._pending:
+                await self.flush()
+                self._log.flush()

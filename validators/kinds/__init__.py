@@ -1,0 +1,2 @@
+"""Validator kinds, one package each (options, run, findings' wording, detection); no kind
+imports another."""

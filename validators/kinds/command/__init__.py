@@ -1,0 +1,1 @@
+"""The `command` kind: any command line; pytest understood through a small plugin."""

@@ -1,0 +1,46 @@
+"""The `dockerignore` kind's config keys."""
+
+from __future__ import annotations
+
+from collections.abc import Mapping
+
+from validators.config.options import boolean, one_of, string, string_list
+from validators.docker.builders import BUILDERS
+from validators.engine.base import Option
+
+
+def _dockerfiles(value: object) -> object:
+    if not isinstance(value, list):
+        raise ValueError('expected a list: ["Dockerfile"] or [{ path = "api.Dockerfile", context = "api" }]')
+    out = []
+    for item in value:
+        if isinstance(item, str) and item:
+            out.append({"path": item})
+        elif isinstance(item, dict) and isinstance(item.get("path"), str):
+            unknown = set(item) - {"path", "context", "builder", "target"}
+            if unknown:
+                raise ValueError(
+                    f"unknown key {sorted(unknown)[0]!r} in a dockerfiles entry (path, context, builder, target)"
+                )
+            if "builder" in item and item["builder"] not in BUILDERS:
+                raise ValueError(f"builder must be one of {', '.join(BUILDERS)}")
+            out.append(dict(item))
+        else:
+            raise ValueError("each dockerfiles entry is a path or a table with `path`")
+    return out
+
+
+OPTIONS: Mapping[str, Option] = {
+    "dockerfiles": Option("Dockerfiles to check (default: detected).", check=_dockerfiles, type_name="list"),
+    "context": Option("Build context, relative to the project (default: .).", check=string),
+    "builder": Option('"buildkit" (default) or "classic".', check=one_of(*BUILDERS)),
+    "required": Option("gitignore-style globs that must be in the context.", check=string_list, type_name="list"),
+    "entrypoints": Option("Extra modules or scripts to follow imports from.", check=string_list, type_name="list"),
+    "detect_entrypoints": Option(
+        "Follow imports from CMD/ENTRYPOINT (default: true).", check=boolean, type_name="boolean"
+    ),
+    "secrets": Option("Warn about secrets in the context (default: true).", check=boolean, type_name="boolean"),
+    "compare_builders": Option(
+        "Warn when BuildKit and classic send different files (default: true).", check=boolean, type_name="boolean"
+    ),
+}

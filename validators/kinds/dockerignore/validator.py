@@ -1,0 +1,114 @@
+"""The `dockerignore` validator: what each Dockerfile's build context holds and what that means
+for the image (COPY sources, modules it will lack, required paths, secrets, size)."""
+
+from __future__ import annotations
+
+import functools
+from collections.abc import Mapping
+from typing import ClassVar
+
+import anyio
+
+from validators.docker.analysis import Checks, Target
+from validators.docker.dockerfiles import detect_dockerfiles
+from validators.docker.sizes import human_size
+from validators.engine.base import Option, Outcome, Validator
+from validators.engine.model import Finding, Severity, Status
+from validators.engine.run_context import RunContext
+from validators.engine.store import cache_file
+from validators.kinds.dockerignore.options import OPTIONS
+from validators.kinds.dockerignore.verdict import Verdict, check_dockerfile
+from validators.pyimports.cache import ScanCache
+
+
+class DockerignoreValidator(Validator):
+    kind = "dockerignore"
+    description = "The Docker build context as Docker computes it, and what it means for the image."
+    options: ClassVar[Mapping[str, Option]] = OPTIONS
+
+    def targets(self) -> list[Target]:
+        opts = self.spec.options
+        default_context = self.project_dir / str(opts.get("context", "."))
+        default_builder = str(opts.get("builder", "buildkit"))
+        configured = opts.get("dockerfiles")
+        if configured is None:
+            return [Target(p, default_context, default_builder) for p in detect_dockerfiles(self.project_dir)]
+        assert isinstance(configured, list)
+        return [
+            Target(
+                self.project_dir / item["path"],
+                self.project_dir / item["context"] if "context" in item else default_context,
+                item.get("builder", default_builder),
+                item.get("target"),
+            )
+            for item in configured
+        ]
+
+    def describe(self) -> str:
+        targets = self.targets()
+        return ", ".join(str(t.dockerfile.relative_to(self.project_dir)) for t in targets) or "no Dockerfile found"
+
+    async def run(self, ctx: RunContext) -> Outcome:
+        targets = self.targets()
+        if not targets:
+            await ctx.log("no Dockerfile found (looked for Dockerfile, *.Dockerfile, Dockerfile.*, dockerfiles/)")
+            return Outcome(Status.SKIPPED, "no Dockerfile")
+        cache = ScanCache(cache_file(self.project_dir, "imports-v1.json"))
+        opts = self.spec.options
+        files = size = 0
+        checks = Checks(
+            required=tuple(_strings(opts.get("required"))),
+            entrypoints=tuple(_strings(opts.get("entrypoints"))),
+            detect_entrypoints=bool(opts.get("detect_entrypoints", True)),
+            secrets=bool(opts.get("secrets", True)),
+            compare_builders=bool(opts.get("compare_builders", True)),
+        )
+        for n, target in enumerate(targets, start=1):
+            await ctx.progress(n - 1, len(targets), "Dockerfiles")
+            if not target.dockerfile.is_file():
+                await ctx.log(f"{target.dockerfile}: no such file")
+                await ctx.report(
+                    Finding(
+                        Severity.ERROR,
+                        "docker/dockerfile-missing",
+                        f"{target.dockerfile} does not exist",
+                        str(target.dockerfile.relative_to(self.project_dir)),
+                    )
+                )
+                continue
+            check = functools.partial(
+                check_dockerfile,
+                target,
+                self.project_dir,
+                cache=cache,
+                checks=checks,
+            )
+            # The analysis reads the whole context: keep it off the event loop.
+            result: Verdict = await anyio.to_thread.run_sync(check)
+            for line in result.log:
+                await ctx.log(line)
+            for finding in result.findings:
+                await ctx.report(finding)
+            files += result.files
+            size += result.size
+        await anyio.to_thread.run_sync(cache.save)
+        await ctx.progress(len(targets), len(targets), "Dockerfiles")
+        errors = sum(f.severity is Severity.ERROR for f in ctx.findings)
+        warnings = sum(f.severity is Severity.WARNING for f in ctx.findings)
+        counts = (
+            ", ".join(
+                part
+                for part in (
+                    f"{errors} error{'s' * (errors != 1)}" if errors else "",
+                    f"{warnings} warning{'s' * (warnings != 1)}" if warnings else "",
+                )
+                if part
+            )
+            or "no problems"
+        )
+        summary = f"{counts}; context {human_size(size)} in {files} files"
+        return Outcome(Status.FAILED if errors else Status.PASSED, summary)
+
+
+def _strings(value: object) -> list[str]:
+    return [str(v) for v in value] if isinstance(value, list) else []

@@ -1,0 +1,226 @@
+"""The `dockerignore` kind's verdict on one Dockerfile: turns the build-context library's answers
+into findings (rule, severity, wording, hint) and log lines."""
+
+from __future__ import annotations
+
+from dataclasses import dataclass, field
+from pathlib import Path
+
+from validators.docker.analysis import (
+    DEFAULT_CHECKS,
+    Checks,
+    DockerfileAnalysis,
+    ImportCheck,
+    ModuleGap,
+    Target,
+    analyse_dockerfile,
+)
+from validators.docker.build_context import ContextReport
+from validators.docker.ignorefile import IgnoreLine
+from validators.docker.sizes import largest_dirs
+from validators.engine.model import Finding, Severity
+from validators.pyimports.cache import ScanCache
+from validators.pyimports.scan import FUNCTION, GUARDED
+
+
+@dataclass
+class Verdict:
+    findings: list[Finding] = field(default_factory=list)
+    log: list[str] = field(default_factory=list)
+    files: int = 0
+    size: int = 0
+
+
+def _line_ref(report: ContextReport, line: IgnoreLine | None, ignore_rel: str | None) -> str:
+    if line is None:
+        return "no .dockerignore line (no COPY brings it in)"
+    if not line.line:
+        return f"the docker CLI's own rule {line.pattern!r}"
+    return f"{ignore_rel or '.dockerignore'}:{line.line} `{line.text.strip()}`"
+
+
+def check_dockerfile(
+    target: Target,
+    project: Path,
+    *,
+    cache: ScanCache,
+    checks: Checks = DEFAULT_CHECKS,
+) -> Verdict:
+    return verdict(analyse_dockerfile(target, project, cache=cache, checks=checks), project)
+
+
+def verdict(found: DockerfileAnalysis, project: Path) -> Verdict:
+    out = Verdict()
+    log, add = out.log.append, out.findings.append
+    target, dockerfile_rel = found.target, found.dockerfile_rel
+    log(f"== {dockerfile_rel} (context {_context_rel(target.context, project)}, {target.builder})")
+    if found.read_error is not None:
+        add(Finding(Severity.ERROR, "docker/dockerfile-unreadable", f"cannot read: {found.read_error}", dockerfile_rel))
+        return out
+    if found.parse_error is not None:
+        error = found.parse_error
+        add(Finding(Severity.ERROR, "docker/dockerfile-invalid", str(error), dockerfile_rel, error.line))
+        return out
+    report = found.report
+    assert report is not None
+    ignore_rel = found.ignore_rel
+    log(f"ignore file: {ignore_rel or '(none)'}; {len(report.lines)} patterns")
+    if report.error is not None:
+        line = report.error.line.line if report.error.line and report.error.line.line else None
+        add(
+            Finding(
+                Severity.ERROR,
+                "docker/ignore-pattern-error",
+                report.error.message,
+                ignore_rel or dockerfile_rel,
+                line,
+                hint="fix or remove this line: Docker will not build with it",
+            )
+        )
+        log(f"the build would fail: {report.error.message}")
+        return out
+    for note in report.notes:
+        add(Finding(Severity.WARNING, "docker/context-truncated", note, ignore_rel))
+    out.files, out.size = len(report.entries), report.total_size
+    log(f"context: {out.files} files, {out.size} bytes")
+    for path, size, count in largest_dirs(report.entries, limit=5):
+        log(f"  {size:>12} bytes {count:>7} files  {path}/")
+    if report.walk and report.walk.unreadable:
+        for path in report.walk.unreadable[:20]:
+            add(Finding(Severity.ERROR, "docker/unreadable", f"{path} cannot be read: Docker fails the build", path))
+
+    if found.difference is not None:
+        diff = found.difference
+        only_ours, only_theirs = list(diff.only_ours), list(diff.only_theirs)
+        sample = ", ".join((only_ours + only_theirs)[:5])
+        add(
+            Finding(
+                Severity.WARNING,
+                "docker/builders-disagree",
+                f"{diff.builder} and {diff.other} would send different files "
+                f"({len(only_ours)} only with {diff.builder}, {len(only_theirs)} only with {diff.other}): {sample}",
+                ignore_rel,
+                hint="wildcard exceptions inside excluded directories behave differently; spell the directory out",
+            )
+        )
+        log(f"builders disagree: only {diff.builder}: {only_ours[:10]}; only {diff.other}: {only_theirs[:10]}")
+
+    for source in found.sources:
+        if source.matched:
+            log(f"{source.keyword} {source.source} (line {source.line}): {source.matched} matches")
+            continue
+        if source.exists and source.excluded_by is not None:
+            reason = f"excluded by {_line_ref(report, source.excluded_by, ignore_rel)}"
+            hint = f"add `!{source.clean}` to {ignore_rel}" if ignore_rel else None
+        else:
+            reason = "no such file in the context"
+            hint = f"fix the path in line {source.line}, relative to the context"
+        add(
+            Finding(
+                Severity.ERROR,
+                "docker/copy-source-missing",
+                f"{source.keyword} source {source.source!r} matches nothing in the build context "
+                f"({reason}): Docker fails the build",
+                dockerfile_rel,
+                source.line,
+                hint=hint,
+            )
+        )
+    if found.imports is None:
+        log("no Python entrypoint found in CMD/ENTRYPOINT; set `entrypoints` to follow imports")
+    else:
+        _imports(out, found.imports, report, ignore_rel, dockerfile_rel)
+    for excluded in found.required_excluded:
+        add(
+            Finding(
+                Severity.ERROR,
+                "docker/required-excluded",
+                f"{excluded.path} is required but not in the build context "
+                f"(excluded by {_line_ref(report, excluded.excluded_by, ignore_rel)})",
+                excluded.path,
+                hint=f"add `!{excluded.path}` to {ignore_rel or '.dockerignore'}",
+            )
+        )
+    for path, secret in found.secrets:
+        add(
+            Finding(
+                Severity.WARNING,
+                "docker/secret-in-context",
+                f"{path} ({secret}) is sent to the Docker daemon and may end up in the image",
+                path,
+                hint=f"add `{path}` to {ignore_rel or '.dockerignore'}",
+            )
+        )
+    return out
+
+
+def _context_rel(context: Path, project: Path) -> str:
+    try:
+        return context.resolve().relative_to(project.resolve()).as_posix() or "."
+    except ValueError:
+        return str(context)
+
+
+def _imports(out: Verdict, imports: ImportCheck, report: ContextReport, ignore_rel: str | None, df: str) -> None:
+    log = out.log.append
+    starts = imports.entrypoints
+    log(
+        f"entrypoints: {', '.join(f'{e.kind} {e.target} ({e.source})' for e in starts)}; "
+        f"import roots: {list(imports.roots)}"
+    )
+    if imports.reused:
+        log("import analysis reused: no input changed since the last run")
+    log(f"followed {imports.analysis.modules} modules")
+    for repo_path, problem in imports.analysis.syntax_errors:
+        out.findings.append(
+            Finding(
+                Severity.WARNING,
+                "python/syntax-error",
+                f"{problem.message} (its imports were not followed)",
+                repo_path,
+                problem.line,
+            )
+        )
+    for gap in imports.gaps:
+        miss = gap.missing
+        out.findings.append(_missing_finding(gap, report, imports, ignore_rel, df))
+        log(
+            f"missing: {miss.module} imported by {miss.importer or 'the entrypoint'}:{miss.line} "
+            f"({miss.where}, {miss.cause})"
+        )
+
+
+def _missing_finding(
+    gap: ModuleGap, report: ContextReport, imports: ImportCheck, ignore_rel: str | None, dockerfile_rel: str
+) -> Finding:
+    miss = gap.missing
+    severity = Severity.INFO if miss.where == GUARDED else Severity.ERROR
+    where = {
+        "module": "at module level",
+        FUNCTION: "inside a function (fails when it runs)",
+        GUARDED: "guarded by try/except ImportError",
+        "entrypoint": "as the entrypoint",
+    }[miss.where]
+    first = imports.entrypoints[0]
+    importer = (
+        f"{miss.importer}:{miss.line}" if miss.importer else f"{dockerfile_rel}:{first.line or ''} ({first.source})"
+    )
+    if miss.cause == "ignored" and miss.image_path:
+        decided = _line_ref(report, gap.excluded_by, ignore_rel)
+        message = (
+            f"ModuleNotFoundError: {miss.module} — imported {where} by {importer} — is in the repository "
+            f"({gap.target}) but not in the image: excluded by {decided}"
+        )
+        hint = f"add `{gap.fix}` after that line" if gap.fix else f"narrow or remove {decided}"
+        return Finding(
+            severity, "python/module-not-in-image", message, miss.importer or dockerfile_rel, miss.line, hint=hint
+        )
+    message = (
+        f"ModuleNotFoundError: {miss.module} — imported {where} by {importer} — exists in the repository "
+        f"({miss.repo_path}) but no COPY brings it into the image"
+    )
+    top = gap.target.split("/")[0]
+    hint = f"add `COPY {top} <dest>/{top}` to {dockerfile_rel}"
+    return Finding(
+        severity, "python/module-not-in-image", message, miss.importer or dockerfile_rel, miss.line, hint=hint
+    )

@@ -1,0 +1,2 @@
+"""Child processes: running them in their own group with streamed output, and ending whole
+process trees."""

@@ -1,0 +1,173 @@
+"""Run a command in its own process group, stream its output line by line, never leave it behind."""
+
+from __future__ import annotations
+
+import os
+import re
+import signal
+import subprocess
+import uuid
+from collections.abc import Awaitable, Callable, Mapping, Sequence
+from dataclasses import dataclass
+from datetime import UTC, datetime
+from pathlib import Path
+from typing import BinaryIO
+
+import anyio
+from anyio.abc import ByteReceiveStream, Process
+
+from validators.process.terminal_text import sanitize
+from validators.process.tree import TOKEN_VAR, find_tree, signal_all, ticks_now
+
+# A line longer than this is cut into pieces, so that output with no newline (a binary blob,
+# a progress bar drawn with \r) cannot grow memory without bound.
+MAX_LINE_BYTES = 64 * 1024
+MAX_LINE_CHARS = 16 * 1024
+READ_CHUNK = 256 * 1024
+_NEEDS_SANITIZE = re.compile(r"[\x00-\x08\x0b-\x1f\x7f]")
+
+LineSink = Callable[[str, datetime, list[str]], Awaitable[None]]
+
+
+@dataclass(frozen=True)
+class ProcessOutcome:
+    exit_code: int
+    leftovers_killed: int = 0
+
+
+def describe_exit(code: int) -> str:
+    if code < 0:
+        try:
+            return f"killed by {signal.Signals(-code).name}"
+        except ValueError:
+            return f"killed by signal {-code}"
+    return f"exit code {code}"
+
+
+def _display_lines(complete: bytes) -> list[str]:
+    """Display text for a run of complete lines (ending in a newline), in one pass per chunk
+    rather than per line: a flood of output is millions of lines."""
+    text = complete.decode("utf-8", errors="replace")
+    lines = text.split("\n")
+    lines.pop()  # after the final newline
+    if "\r" in text:
+        # A terminal shows only what was drawn last after a carriage return.
+        lines = [line.rstrip("\r").rsplit("\r", 1)[-1] for line in lines]
+    if _NEEDS_SANITIZE.search(text):
+        lines = [sanitize(line) for line in lines]
+    if any(len(line) > MAX_LINE_CHARS for line in lines):
+        lines = [line[i : i + MAX_LINE_CHARS] for line in lines for i in range(0, max(len(line), 1), MAX_LINE_CHARS)]
+    return lines
+
+
+async def _pump(stream: ByteReceiveStream, name: str, log: BinaryIO, sink: LineSink) -> None:
+    pending = b""
+    while True:
+        try:
+            chunk = await stream.receive(READ_CHUNK)
+        except (anyio.EndOfStream, anyio.ClosedResourceError, anyio.BrokenResourceError):
+            break
+        data = pending + chunk if pending else chunk
+        cut = data.rfind(b"\n")
+        if cut < 0:
+            if len(data) < MAX_LINE_BYTES:
+                pending = data
+                continue
+            # No newline in sight: cut the line so memory stays bounded.
+            log.write(data)
+            pending = b""
+            await sink(name, datetime.now(UTC), _display_lines(data + b"\n"))
+            continue
+        complete, pending = data[: cut + 1], data[cut + 1 :]
+        log.write(complete)
+        await sink(name, datetime.now(UTC), _display_lines(complete))
+    if pending:
+        # The raw log stays byte-exact but for this newline, so later notes start a line.
+        log.write(pending + b"\n")
+        await sink(name, datetime.now(UTC), _display_lines(pending + b"\n"))
+
+
+async def terminate_tree(leader: int, token: str, grace_s: float, since_ticks: int = 0) -> int:
+    """TERM the whole tree, wait up to grace_s, KILL the rest. Returns how many were signalled."""
+    pids = find_tree(leader, token, since_ticks)
+    if not pids:
+        return 0
+    signal_all(pids, signal.SIGTERM)
+    with anyio.move_on_after(grace_s):
+        while find_tree(leader, token, since_ticks) & pids:
+            await anyio.sleep(0.02)
+    rest = find_tree(leader, token, since_ticks)
+    signal_all(rest, signal.SIGKILL)
+    # KILL cannot be refused; wait briefly so callers can rely on the tree being gone.
+    with anyio.move_on_after(2):
+        while find_tree(leader, token, since_ticks):
+            await anyio.sleep(0.01)
+    return len(pids | rest)
+
+
+async def run_process(
+    command: str | Sequence[str],
+    *,
+    cwd: Path,
+    env: Mapping[str, str] | None,
+    log: BinaryIO,
+    sink: LineSink,
+    term_grace_s: float = 2.0,
+    on_start: Callable[[int], None] | None = None,
+) -> ProcessOutcome:
+    """Run `command` (a shell line, or argv) to completion; cancelling this kills the tree."""
+    argv = ["/bin/sh", "-c", command] if isinstance(command, str) else list(command)
+    token = uuid.uuid4().hex
+    # Anything the command starts is younger than this moment.
+    since = ticks_now()
+    child_env = dict(os.environ if env is None else env)
+    child_env[TOKEN_VAR] = token
+    process: Process = await anyio.open_process(
+        argv,
+        stdin=subprocess.DEVNULL,
+        stdout=subprocess.PIPE,
+        stderr=subprocess.PIPE,
+        cwd=str(cwd),
+        env=child_env,
+        start_new_session=True,
+    )
+    leader = process.pid
+    if on_start is not None:
+        on_start(leader)
+    leftovers = 0
+    tree_ended = False
+    pumps_left = 2
+    pumps_done = anyio.Event()
+
+    async def pump(stream: ByteReceiveStream | None, name: str) -> None:
+        nonlocal pumps_left
+        try:
+            if stream is not None:
+                await _pump(stream, name, log, sink)
+        finally:
+            pumps_left -= 1
+            if pumps_left == 0:
+                pumps_done.set()
+
+    try:
+        async with anyio.create_task_group() as pumps:
+            pumps.start_soon(pump, process.stdout, "stdout")
+            pumps.start_soon(pump, process.stderr, "stderr")
+            await process.wait()
+            # The command is done; anything it left running (a backgrounded server, a
+            # daemon) would outlive the run and may hold our pipes open.
+            with anyio.CancelScope(shield=True):
+                leftovers = await terminate_tree(leader, token, term_grace_s, since)
+                tree_ended = True
+            with anyio.move_on_after(1.0):
+                await pumps_done.wait()
+            pumps.cancel_scope.cancel()
+    finally:
+        with anyio.CancelScope(shield=True):
+            if not tree_ended:
+                await terminate_tree(leader, token, term_grace_s, since)
+            if process.returncode is None:
+                await process.wait()
+            await process.aclose()
+    assert process.returncode is not None
+    return ProcessOutcome(process.returncode, leftovers)
