@@ -45,10 +45,13 @@ def daemon_version() -> str:
 
 
 def classic_build(context: Path, dockerfile: Path, tag: str) -> tuple[bool, str]:
-    """`DOCKER_BUILDKIT=0 docker build`; (succeeded, combined output)."""
+    """`DOCKER_BUILDKIT=0 docker build`; (succeeded, combined output).
+
+    No cache: builds run in parallel and each `docker rmi` removes its image's parents, which
+    another build could otherwise be reusing at that moment."""
     env = {**os.environ, "DOCKER_BUILDKIT": "0"}
     out = subprocess.run(
-        ["docker", "build", "-q", "-t", tag, "-f", str(dockerfile), str(context)],
+        ["docker", "build", "-q", "--no-cache", "--force-rm", "-t", tag, "-f", str(dockerfile), str(context)],
         capture_output=True,
         text=True,
         env=env,

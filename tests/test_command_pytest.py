@@ -5,10 +5,13 @@ from __future__ import annotations
 import sys
 from pathlib import Path
 
+import anyio
 import pytest
 
 from tests.helpers import command, run_specs
 from validators.engine.model import FindingReported, Progress, Severity, Status
+from validators.engine.registry import create
+from validators.engine.runner import Runner
 from validators.kinds.command.validator import is_pytest
 
 pytestmark = pytest.mark.anyio
@@ -118,3 +121,33 @@ def test_pytest_detection() -> None:
     assert is_pytest(".venv/bin/pytest")
     assert not is_pytest("echo pytest-like")
     assert not is_pytest("ruff check .")
+
+
+MANY = """\
+import pytest
+
+@pytest.mark.parametrize("n", range(400))
+def test_many(n):
+    assert n % 40 != 7
+"""
+
+
+async def test_a_slow_subscriber_loses_no_result(tmp_path: Path) -> None:
+    """The app reads events more slowly than headless: every record still counts."""
+    (tmp_path / "test_many.py").write_text(MANY)
+    spec = command("many", f"{sys.executable} -m pytest -q -p no:cacheprovider test_many.py", env=FAST)
+    seen: list[object] = []
+
+    async def slow_reader(runner: Runner) -> None:
+        async with runner.subscribe(buffer=1) as stream:
+            async for event in stream:
+                seen.append(event)
+                await anyio.sleep(0.002)
+
+    async with anyio.create_task_group() as tg, Runner([spec], project_dir=tmp_path, factory=create) as runner:
+        tg.start_soon(slow_reader, runner)
+        summary = await runner.run_all()
+    [result] = summary.results
+    assert result.summary == "400/400 tests: 390 passed, 10 failed"
+    assert len(result.checks) == 400 and len(result.findings) == 10
+    assert sum(isinstance(e, FindingReported) for e in seen) == 10

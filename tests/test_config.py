@@ -131,10 +131,61 @@ def test_unreadable_config_is_a_clear_error(tmp_path: Path) -> None:
     path = tmp_path / "checkdeck.toml"
     path.write_bytes(b"name = \xff\xfe\n")
     [message] = problems(path)
-    assert message.startswith(f"{path.resolve()}: cannot read")
+    assert message.startswith(f"{path.resolve()}:1: not UTF-8: byte 0xff")
+    folder = tmp_path / "sub" / "checkdeck.toml"
+    folder.mkdir(parents=True)
+    [message] = problems(folder)
+    assert message == f"{folder.resolve()}: cannot read: Is a directory"
 
 
 def test_subtable_env_is_located(tmp_path: Path) -> None:
     text = '[[validators]]\nname = "a"\nkind = "command"\nrun = "true"\n\n[validators.env]\nX = [1, 2]\n'
     [message] = problems(write(tmp_path / "checkdeck.toml", text))
     assert ":6: validators[0].env: expected a table of strings" in message
+
+
+def test_a_broken_pyproject_with_checkdeck_config_is_reported_not_skipped(tmp_path: Path) -> None:
+    write(tmp_path / "checkdeck.toml", '[[validators]]\nname = "parent"\nkind = "command"\nrun = "true"\n')
+    project = tmp_path / "app"
+    pyproject = write(
+        project / "pyproject.toml",
+        '[project]\nname = "x"\n\n[[tool.checkdeck.validators]]\nname = "a"\nkind = "command"\nrun = "true\n',
+    )
+    assert find_config(project) == pyproject.resolve()
+    [problem] = problems(pyproject)
+    assert problem.startswith(f"{pyproject.resolve()}:7: invalid TOML")
+
+
+def test_a_broken_pyproject_without_checkdeck_config_is_passed_over(tmp_path: Path) -> None:
+    parent = write(tmp_path / "checkdeck.toml", '[[validators]]\nname = "p"\nkind = "command"\nrun = "true"\n')
+    write(tmp_path / "app" / "pyproject.toml", "[project\nname = 1\n")
+    assert find_config(tmp_path / "app") == parent.resolve()
+
+
+@pytest.mark.parametrize("value", ["nan", "inf", "-inf"])
+def test_timeouts_must_be_finite(tmp_path: Path, value: str) -> None:
+    path = write(tmp_path / "checkdeck.toml", f"timeout = {value}\n")
+    [problem] = problems(path)
+    assert ":1: timeout: expected a finite duration" in problem
+
+
+def test_non_utf8_config_names_the_line(tmp_path: Path) -> None:
+    path = tmp_path / "checkdeck.toml"
+    path.write_bytes(b'concurrency = 2\n\n[[validators]]\nname = "caf\xe9"\n')
+    [problem] = problems(path)
+    assert problem == f"{path.resolve()}:4: not UTF-8: byte 0xe9 at column 12; TOML files must be UTF-8"
+
+
+def test_a_byte_order_mark_is_accepted(tmp_path: Path) -> None:
+    path = tmp_path / "checkdeck.toml"
+    path.write_bytes(b'\xef\xbb\xbf[[validators]]\nname = "a"\nkind = "command"\nrun = "true"\n')
+    assert [s.name for s in load_config(path).validators] == ["a"]
+
+
+def test_a_key_like_line_inside_a_multiline_string_is_not_the_key(tmp_path: Path) -> None:
+    path = write(
+        tmp_path / "checkdeck.toml",
+        '[[validators]]\nname = "a"\nkind = "command"\nrun = """\ntimeout = 5\n"""\ntimeout = "soon"\n',
+    )
+    [problem] = problems(path)
+    assert problem.startswith(f"{path.resolve()}:7: validators[0].timeout:")

@@ -27,18 +27,21 @@ from validators.engine.model import (
     Status,
     StatusChanged,
 )
+from validators.engine.redact import redact, secret_values
 from validators.engine.registry import create
-from validators.engine.runner import DEFAULT_TIMEOUT_S, Runner
-from validators.engine.store import log_name, past_runs, read_summary, write_summary
+from validators.engine.runner import DEFAULT_TIMEOUT_S, Runner, overall_status
+from validators.engine.store import past_runs, read_summary, write_summary
 from validators.exports import export
+from validators.process.terminal_text import printable
 
+from .exit_codes import EXIT_OK, exit_status, outcome_counts
 from .screens.confirm import Confirm
 from .screens.export import ExportScreen
 from .screens.finding_detail import FindingDetail
 from .screens.help import HelpScreen
 from .screens.history import HistoryScreen
 from .state import LOG_WINDOW, Clock, ValidatorState, monotonic, totals
-from .watch import affected
+from .watch import OwnWrites, affected
 from .widgets.findings_table import FindingsTable
 from .widgets.info_panel import InfoPanel
 from .widgets.log_view import LogView
@@ -116,6 +119,7 @@ class CheckdeckApp(App[int]):
             state.log.lines = type(state.log.lines)(maxlen=log_window)
         self.selected: str | None = next(iter(self.states), None)
         self.finished_at: float | None = None
+        self.own_writes = OwnWrites()
         self.run_started = clock()
         self._describe()
         self._load_previous_run()
@@ -125,7 +129,8 @@ class CheckdeckApp(App[int]):
     def _describe(self) -> None:
         for state in self.states.values():
             try:
-                state.description = create(state.spec, self.config.project_dir).describe()
+                described = create(state.spec, self.config.project_dir).describe()
+                state.description = redact(described, secret_values(state.spec))
             except Exception as exc:
                 state.description = f"cannot describe: {exc}"
 
@@ -164,11 +169,11 @@ class CheckdeckApp(App[int]):
         yield Footer()
 
     def on_mount(self) -> None:
-        self.query_one("#search", Input).display = False
+        self.main.query_one("#search", Input).display = False
         self.set_interval(1.0, self._tick)
         self._refresh_header()
         if self.states:
-            self.query_one(ValidatorList).focus()
+            self.main.query_one(ValidatorList).focus()
             self._show_detail()
             self.run_engine()
             if self.watching:
@@ -184,6 +189,7 @@ class CheckdeckApp(App[int]):
             factory=create,
             concurrency=self.concurrency or self.config.concurrency,
             default_timeout_s=self.config.timeout_s or DEFAULT_TIMEOUT_S,
+            clock=self.clock,
         ) as runner:
             events = runner.subscribe(buffer=256)
             self.runner = runner
@@ -204,15 +210,23 @@ class CheckdeckApp(App[int]):
         from watchfiles import awatch
 
         async for changes in awatch(self.config.project_dir, recursive=True):
-            names = affected(self.config.validators, self.config.project_dir, [path for _, path in changes])
+            names = affected(
+                self.config.validators, self.config.project_dir, [path for _, path in changes], self.own_writes
+            )
             if names and self.runner is not None:
                 self.notify(f"changed files: rerunning {', '.join(names)}", timeout=3)
                 self.runner.start(names)
 
+    @property
+    def main(self) -> Screen[object]:
+        """The screen with the panes, whatever modal screen is on top of it: runner events
+        update its widgets while help, export or a finding is open."""
+        return self.screen_stack[0]
+
     def _has_views(self) -> bool:
         """False while the app is shutting down and its widgets are gone."""
         try:
-            return self.is_running and bool(self.screen.query(RunHeader))
+            return self.is_running and bool(self.main.query(RunHeader))
         except Exception:  # no screen left at all: certainly no views
             return False
 
@@ -240,8 +254,8 @@ class CheckdeckApp(App[int]):
         for name, (dropped, longest) in self._log_dirty.items():
             if name == self.selected:
                 state = self.states[name]
-                self.query_one(LogView).lines_added(dropped, longest)
-                if state.log.dropped or self.query_one("#log-notice", Label).display:
+                self.main.query_one(LogView).lines_added(dropped, longest)
+                if state.log.dropped or self.main.query_one("#log-notice", Label).display:
                     self._log_notice(state)
         if len(self._inbox) < INBOX_LIMIT:
             self._drained.set()
@@ -300,7 +314,8 @@ class CheckdeckApp(App[int]):
             state.summary = result.summary
             state.findings = list(result.findings)
             state.log_path = result.log_path
-            state.elapsed = self.clock() - state.started if state.started is not None else 0.0
+            # One duration per attempt: the runner's, which the reports carry too.
+            state.elapsed = result.duration_s
             before: bool | None = None  # was it bad before: the previous attempt, else the previous run
             if state.last_final is not None:
                 before = state.last_final.bad
@@ -320,7 +335,7 @@ class CheckdeckApp(App[int]):
                 )
             self._run_maybe_finished()
         elif event.status is Status.RUNNING and self.runner is not None:
-            state.log_path = self.runner.run_dir / log_name(event.name, event.attempt)
+            state.log_path = self.runner.log_path(event.name, event.attempt)
         self._update_pane(event.name)
         if event.name == self.selected:
             self._show_detail(reset_log=False)
@@ -337,36 +352,38 @@ class CheckdeckApp(App[int]):
         self._write_summary(summary)
         duration = self.finished_at - self.run_started
         if duration >= LONG_RUN_S:
-            bad = summary.count(Status.FAILED) + summary.count(Status.ERROR)
             self.notify(
-                f"run finished in {duration:.0f}s: {bad} failed"
-                if bad
-                else f"run finished in {duration:.0f}s: all passed",
-                severity="error" if bad else "information",
+                f"run finished in {duration:.0f}s: {outcome_counts(summary)}",
+                severity="error" if exit_status(summary.status) != EXIT_OK else "information",
                 timeout=8,
             )
 
     @work(thread=True, group="io")
     def _write_summary(self, summary: RunSummary) -> None:
-        write_summary(summary)
+        try:
+            write_summary(summary)
+        except OSError as exc:
+            self.call_from_thread(
+                self.notify, f"could not write summary.json: {exc.strerror or exc}", severity="error", markup=False
+            )
 
     # Views
 
     def _tick(self) -> None:
         if not self._has_views():
             return
-        for pane in self.query(ValidatorPane):
+        for pane in self.main.query(ValidatorPane):
             pane.tick()
         self._refresh_header()
 
     def _refresh_header(self) -> None:
         end = self.finished_at if self.finished_at is not None else self.clock()
-        self.query_one(RunHeader).show(
+        self.main.query_one(RunHeader).show(
             totals(self.states.values()), end - self.run_started, display_path(self.config.project_dir), self.watching
         )
 
     def _update_pane(self, name: str) -> None:
-        validators = self.query(ValidatorList)
+        validators = self.main.query(ValidatorList)
         if validators:
             pane = validators.first().pane(name)
             if pane is not None:
@@ -376,24 +393,24 @@ class CheckdeckApp(App[int]):
         if self.selected is None:
             return
         state = self.states[self.selected]
-        self.query_one("#detail-title", Label).update(
+        self.main.query_one("#detail-title", Label).update(
             Text(" · ").join(
                 [
-                    Text(state.name, "bold"),
+                    Text(printable(state.name), "bold"),
                     Text(state.spec.kind),
                     Text(state.status.value, "bold"),
-                    Text(state.description, "dim"),
+                    Text(printable(state.description), "dim"),
                 ]
             )
         )
         if reset_log:
-            self.query_one(LogView).set_source(state.log.lines)
+            self.main.query_one(LogView).set_source(state.log.lines)
             self._log_notice(state)
         self._show_findings(state)
-        self.query_one(InfoPanel).show(state, self.clock)
+        self.main.query_one(InfoPanel).show(state, self.clock)
 
     def _log_notice(self, state: ValidatorState) -> None:
-        notice = self.query_one("#log-notice", Label)
+        notice = self.main.query_one("#log-notice", Label)
         if state.log.dropped:
             notice.update(f"{state.log.dropped} older lines are only on disk: {state.log_path}")
             notice.display = True
@@ -406,9 +423,11 @@ class CheckdeckApp(App[int]):
             notice.display = False
 
     def _show_findings(self, state: ValidatorState) -> None:
-        self.query_one(FindingsTable).show(state.findings)
-        self.query_one("#findings-empty", Label).display = not state.findings
-        self.query_one("#findings-empty", Label).update("No findings." if state.status.finished else "No findings yet.")
+        self.main.query_one(FindingsTable).show(state.findings)
+        self.main.query_one("#findings-empty", Label).display = not state.findings
+        self.main.query_one("#findings-empty", Label).update(
+            "No findings." if state.status.finished else "No findings yet."
+        )
 
     @on(ValidatorList.Highlighted)
     def _on_highlight(self, event: ValidatorList.Highlighted) -> None:
@@ -418,8 +437,8 @@ class CheckdeckApp(App[int]):
 
     @on(ValidatorList.Selected)
     def _on_select(self, event: ValidatorList.Selected) -> None:
-        self.query_one(TabbedContent).active = "findings"
-        self.query_one(FindingsTable).focus()
+        self.main.query_one(TabbedContent).active = "findings"
+        self.main.query_one(FindingsTable).focus()
 
     @on(FindingsTable.Open)
     def _on_open_finding(self, event: FindingsTable.Open) -> None:
@@ -430,7 +449,7 @@ class CheckdeckApp(App[int]):
         if self.selected is not None:
             state = self.states[self.selected]
             if not event.following and not state.log.dropped:
-                notice = self.query_one("#log-notice", Label)
+                notice = self.main.query_one("#log-notice", Label)
                 notice.update("Paused: press End to follow new output.")
                 notice.display = True
             else:
@@ -467,44 +486,44 @@ class CheckdeckApp(App[int]):
             self.runner.cancel_all()
 
     def action_toggle_wrap(self) -> None:
-        view = self.query_one(LogView)
+        view = self.main.query_one(LogView)
         view.wrap = not view.wrap
         self.notify(f"wrap {'on' if view.wrap else 'off'}", timeout=1.5)
 
     def action_toggle_timestamps(self) -> None:
-        view = self.query_one(LogView)
+        view = self.main.query_one(LogView)
         view.timestamps = not view.timestamps
 
     def action_tab(self, tab: str) -> None:
-        self.query_one(TabbedContent).active = tab
+        self.main.query_one(TabbedContent).active = tab
 
     def action_search(self) -> None:
-        self.query_one(TabbedContent).active = "log"
-        search = self.query_one("#search", Input)
+        self.main.query_one(TabbedContent).active = "log"
+        search = self.main.query_one("#search", Input)
         search.display = True
         search.focus()
 
     @on(Input.Submitted, "#search")
     def _on_search(self, event: Input.Submitted) -> None:
-        count = self.query_one(LogView).search(event.value)
+        count = self.main.query_one(LogView).search(event.value)
         self.notify(
             f"{count} matching line{'s' * (count != 1)} in the window" if event.value else "search cleared", timeout=2
         )
-        self.query_one(LogView).focus()
+        self.main.query_one(LogView).focus()
 
     def action_next_match(self) -> None:
-        self.query_one(LogView).next_match(1)
+        self.main.query_one(LogView).next_match(1)
 
     def action_previous_match(self) -> None:
-        self.query_one(LogView).next_match(-1)
+        self.main.query_one(LogView).next_match(-1)
 
     async def action_back(self) -> None:
-        search = self.query_one("#search", Input)
+        search = self.main.query_one("#search", Input)
         if search.display:
             search.display = False
-            self.query_one(LogView).focus()
+            self.main.query_one(LogView).focus()
             return
-        lists = self.query(ValidatorList)
+        lists = self.main.query(ValidatorList)
         if lists:
             lists.first().focus()
 
@@ -523,6 +542,7 @@ class CheckdeckApp(App[int]):
         if path is None or self.runner is None:
             return
         summary = self.runner.summary()
+        self.own_writes.add(path)
         try:
             export(summary, path)
         except OSError as exc:
@@ -553,8 +573,9 @@ class CheckdeckApp(App[int]):
         if self.runner is not None:
             self.runner.cancel_all()
             await self.runner.wait_idle()
-        bad = any(s.status.bad for s in self.states.values())
-        self.exit(1 if bad else 0)
+        statuses = [s.status for s in self.states.values()]
+        code = exit_status(overall_status(statuses)) if any(s.finished for s in statuses) else EXIT_OK
+        self.exit(code, return_code=code)
 
     def get_system_commands(self, screen: Screen[object]) -> Iterable[SystemCommand]:
         yield from super().get_system_commands(screen)

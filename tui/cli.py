@@ -5,6 +5,7 @@ from __future__ import annotations
 import argparse
 import dataclasses
 import difflib
+import signal
 import sys
 from collections.abc import Sequence
 from datetime import datetime
@@ -13,9 +14,13 @@ from pathlib import Path
 from validators.config.detect import detect, render_config
 from validators.config.load import ConfigError, find_config, load_config
 from validators.engine.model import Config
+from validators.engine.redact import shown_options
+from validators.process.terminal_text import printable
 
 from . import context_args
-from .exit_codes import EXIT_USAGE
+from .exit_codes import EXIT_INTERRUPTED, EXIT_USAGE
+from .safe_output import safe_stdio
+from .writable import report_path_problem, state_dir_problem
 
 SUBCOMMANDS = ("run", "list", "init", "context")
 
@@ -82,6 +87,10 @@ def load(path: Path, config_path: Path | None) -> Config:
     return Config(project, None, tuple(detect(project)))
 
 
+def _interrupt(signum: int, frame: object) -> None:
+    raise KeyboardInterrupt
+
+
 def _fail(message: str) -> int:
     print(f"checkdeck: {message}", file=sys.stderr)
     return EXIT_USAGE
@@ -91,6 +100,13 @@ def main(argv: Sequence[str] | None = None) -> int:
     args_list = list(sys.argv[1:] if argv is None else argv)
     first = next((a for a in args_list if not a.startswith("-")), None)
     use_sub = first in SUBCOMMANDS
+    if not use_sub and sys.stdout.isatty():
+        return _main(args_list, use_sub)  # the app owns the terminal
+    with safe_stdio():
+        return _main(args_list, use_sub)
+
+
+def _main(args_list: list[str], use_sub: bool) -> int:
     parser = build_parser() if use_sub else build_app_parser()
     args = parser.parse_args(args_list)
     if args.command == "context":
@@ -101,7 +117,7 @@ def main(argv: Sequence[str] | None = None) -> int:
         config = load(args.path, args.config)
     except ConfigError as exc:
         for problem in exc.problems:
-            print(f"checkdeck: {problem}", file=sys.stderr)
+            print(printable(f"checkdeck: {problem}"), file=sys.stderr)
         print("checkdeck: nothing was run: fix the config first", file=sys.stderr)
         return EXIT_USAGE
     except FileNotFoundError as exc:
@@ -130,6 +146,12 @@ def main(argv: Sequence[str] | None = None) -> int:
             renderer_for(path)
         except ExportError as exc:
             return _fail(str(exc))
+        unwritable = report_path_problem(path)
+        if unwritable:
+            return _fail(f"--export {path}: {unwritable}; nothing was run")
+    unwritable = state_dir_problem(config.project_dir)
+    if unwritable:
+        return _fail(f"cannot keep the run's logs and summary: {unwritable}; nothing was run")
     concurrency = getattr(args, "concurrency", None)
     if concurrency is not None and concurrency < 1:
         return _fail("--concurrency must be at least 1")
@@ -139,11 +161,21 @@ def main(argv: Sequence[str] | None = None) -> int:
         return run_app(config, watch=args.watch, concurrency=concurrency)
     if not config.validators:
         return _fail(f"no validators configured or detected in {config.project_dir}; see `checkdeck init`")
-    print(started_line(config, datetime.now()), flush=True)
-    if config.path is None:
-        for spec in config.validators:
-            print(f"  {spec.name}: {spec.source}", flush=True)
-    return run_headless(config, only=only, exports=exports, concurrency=concurrency)
+    # Until the run's own signal handling is in place, TERM and HUP stop checkdeck the way
+    # Ctrl-C does (KeyboardInterrupt), never by the default action that skips all cleanup.
+    for signum in (signal.SIGTERM, signal.SIGHUP):
+        signal.signal(signum, _interrupt)
+    try:
+        print(started_line(config, datetime.now()), flush=True)
+        if config.path is None:
+            for spec in config.validators:
+                print(printable(f"  {spec.name}: {spec.source}"), flush=True)
+        return run_headless(config, only=only, exports=exports, concurrency=concurrency)
+    except KeyboardInterrupt:
+        # Outside the run's own handling (before it, or while reports are written): every
+        # process the runner started was ended on the way out.
+        print("checkdeck: interrupted", file=sys.stderr)
+        return EXIT_INTERRUPTED
 
 
 def cmd_list(config: Config) -> int:
@@ -155,9 +187,9 @@ def cmd_list(config: Config) -> int:
         print("  (nothing)")
     width = max((len(s.name) for s in config.validators), default=0)
     for spec in config.validators:
-        command = spec.options.get("run")
+        command = shown_options(spec).get("run")
         target = f"  $ {command}" if command else ""
-        print(f"  {spec.name:<{width}}  {spec.kind:<10} {spec.source}{target}")
+        print(printable(f"  {spec.name:<{width}}  {spec.kind:<10} {spec.source}{target}"))
     return 0
 
 
@@ -169,7 +201,7 @@ def cmd_init(config: Config, force: bool) -> int:
     target.write_text(render_config(specs), encoding="utf-8")
     print(f"wrote {target} with {len(specs)} validators")
     for spec in specs:
-        print(f"  {spec.name}: {spec.source}")
+        print(printable(f"  {spec.name}: {spec.source}"))
     return 0
 
 

@@ -10,9 +10,11 @@ from pathlib import Path
 from typing import TextIO
 
 import anyio
+from anyio.abc import TaskStatus
 from anyio.streams.memory import MemoryObjectReceiveStream
 from rich.console import Console
 from rich.table import Table
+from rich.text import Text
 
 from validators.engine.durations import format_duration
 from validators.engine.model import Config, Event, RunSummary, Severity, Status, StatusChanged
@@ -20,8 +22,10 @@ from validators.engine.registry import create
 from validators.engine.runner import DEFAULT_TIMEOUT_S, Runner
 from validators.engine.store import write_summary
 from validators.exports import export
+from validators.process.terminal_text import printable
 
-from .exit_codes import EXIT_FAILED, EXIT_INTERRUPTED, EXIT_OK
+from .exit_codes import EXIT_INTERRUPTED, EXIT_REPORTS, exit_status
+from .writable import describe_os_error
 
 SYMBOLS = {
     Status.PENDING: "·",
@@ -50,9 +54,9 @@ async def _print_events(events: MemoryObjectReceiveStream[Event], console: Conso
                 attempt = f" (attempt {event.attempt})" if event.attempt > 1 else ""
                 detail = ""
                 if event.result is not None:
-                    detail = f"  {format_duration(event.result.duration_s)}  {event.summary}"
+                    detail = f"  {format_duration(event.result.duration_s)}  {printable(event.summary)}"
                 console.print(
-                    f"{stamp} {SYMBOLS[event.status]} {event.name}{attempt}: {event.status.value}{detail}",
+                    f"{stamp} {SYMBOLS[event.status]} {printable(event.name)}{attempt}: {event.status.value}{detail}",
                     style=STYLES.get(event.status),
                     markup=False,
                     highlight=False,
@@ -66,27 +70,30 @@ def print_summary(summary: RunSummary, console: Console) -> None:
     for r in summary.results:
         table.add_row(
             SYMBOLS[r.status],
-            r.name,
-            r.kind,
+            Text(printable(r.name)),
+            Text(r.kind),
             r.status.value,
             format_duration(r.duration_s),
-            r.summary,
+            Text(printable(r.summary)),
             style=STYLES.get(r.status),
         )
     console.print(table)
     for r in summary.results:
+        name = printable(r.name)
         shown = [f for f in r.findings if f.severity is not Severity.INFO][:MAX_FINDINGS_SHOWN]
         for f in shown:
             where = f"{f.path}:{f.line}: " if f.path and f.line else (f"{f.path}: " if f.path else "")
             first_line = f.message.splitlines()[0] if f.message else ""
-            console.print(f"{r.name}: {where}{f.severity.value} [{f.rule}] {first_line}", markup=False, highlight=False)
+            console.print(
+                printable(f"{name}: {where}{f.severity.value} [{f.rule}] {first_line}"), markup=False, highlight=False
+            )
             if f.hint:
-                console.print(f"    hint: {f.hint}", markup=False, highlight=False)
+                console.print(printable(f"    hint: {f.hint}"), markup=False, highlight=False)
         hidden = len(r.findings) - len(shown)
         if hidden > 0 and shown:
-            console.print(f"{r.name}: … {hidden} more findings in the report", markup=False)
+            console.print(f"{name}: … {hidden} more findings in the report", markup=False)
         if r.status.bad and r.log_path:
-            console.print(f"{r.name}: full log: {r.log_path}", markup=False, highlight=False)
+            console.print(printable(f"{name}: full log: {r.log_path}"), markup=False, highlight=False)
 
 
 def run_headless(
@@ -114,31 +121,50 @@ def run_headless(
                 # The printer ends by itself when the runner closes its event stream.
                 tg.start_soon(_print_events, runner.subscribe(), console)
 
-                async def watch_signals() -> None:
+                async def watch_signals(*, task_status: TaskStatus[None] = anyio.TASK_STATUS_IGNORED) -> None:
                     nonlocal interrupted
                     with (
                         signal_scope,
                         anyio.open_signal_receiver(signal.SIGINT, signal.SIGTERM, signal.SIGHUP) as signals,
                     ):
+                        task_status.started()
                         async for signum in signals:
                             interrupted = True
                             console.print(f"{signal.Signals(signum).name}: stopping every validator…", markup=False)
                             runner.cancel_all()
 
-                tg.start_soon(watch_signals)
+                # Signals are ours before the first validator starts: one that arrives while a
+                # process is being created still ends its whole tree.
+                await tg.start(watch_signals)
                 summary = await runner.run_all(only)
                 signal_scope.cancel()
         return summary
 
     summary = anyio.run(main)
-    write_summary(summary)
+    unwritten = 0
+    try:
+        write_summary(summary)
+    except OSError as exc:
+        unwritten += 1
+        print(
+            printable(f"checkdeck: could not write {summary.run_dir}/summary.json: {describe_os_error(exc)}"),
+            file=sys.stderr,
+        )
     print_summary(summary, console)
+    # Every report that can be written is written, whatever happened to the others.
     for path in exports:
-        export(summary, path)
-        console.print(f"wrote {path}", markup=False, highlight=False)
+        try:
+            export(summary, path)
+        except OSError as exc:
+            unwritten += 1
+            print(printable(f"checkdeck: could not write {path}: {describe_os_error(exc)}"), file=sys.stderr)
+            continue
+        console.print(printable(f"wrote {path}"), markup=False, highlight=False)
     if interrupted:
         return EXIT_INTERRUPTED
-    return EXIT_OK if summary.status in (Status.PASSED, Status.SKIPPED) else EXIT_FAILED
+    if unwritten:
+        return EXIT_REPORTS
+    return exit_status(summary.status)
 
 
 def started_line(config: Config, now: datetime) -> str:

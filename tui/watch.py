@@ -20,11 +20,36 @@ def globs_for(spec: ValidatorSpec) -> list[str]:
     return list(spec.watch) if spec.watch else DEFAULT_GLOBS.get(spec.kind, ["**/*"])
 
 
-def affected(specs: Iterable[ValidatorSpec], project_dir: Path, changed: Iterable[str]) -> list[str]:
+class OwnWrites:
+    """Files checkdeck itself wrote (exports), so that watch mode never reacts to them, nor to
+    the temporary files `write_atomic` makes beside them."""
+
+    def __init__(self) -> None:
+        self._paths: set[Path] = set()
+
+    def add(self, path: Path) -> None:
+        self._paths.add(path.resolve())
+
+    def __contains__(self, path: Path) -> bool:
+        resolved = path.resolve()
+        if resolved in self._paths:
+            return True
+        name = resolved.name
+        return any(
+            own.parent == resolved.parent and name.startswith(f".{own.name}.") and name.endswith(".tmp")
+            for own in self._paths
+        )
+
+
+def affected(
+    specs: Iterable[ValidatorSpec], project_dir: Path, changed: Iterable[str], own: OwnWrites | None = None
+) -> list[str]:
     """Names of the validators whose globs match any changed path (absolute or relative)."""
     relative = []
     for raw in changed:
         path = Path(raw)
+        if own is not None and (project_dir / path if not path.is_absolute() else path) in own:
+            continue
         try:
             rel = path.resolve().relative_to(project_dir.resolve()) if path.is_absolute() else path
         except ValueError:

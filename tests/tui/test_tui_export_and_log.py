@@ -1,4 +1,4 @@
-"""The export dialog, the log view (follow, search, bounded window, colours), watch mode and
+"""The export dialog, the log view (follow, search, bounded window, colours), and
 notifications, on the real app."""
 
 from __future__ import annotations
@@ -137,23 +137,6 @@ async def test_ansi_colours_are_rendered_not_printed(tmp_path: Path) -> None:
         strip = view.render_line(1)
         red = [seg for seg in strip if "red alert" in seg.text]
         assert red and red[0].style is not None and red[0].style.color is not None
-
-
-async def test_watch_mode_reruns_the_validators_whose_files_changed(tmp_path: Path) -> None:
-    root = project(
-        tmp_path / "p",
-        command("python side", "true", 'watch = ["src/**/*.py"]')
-        + command("docs side", "true", 'watch = ["docs/*.md"]'),
-        {"src/app/x.py": "", "docs/index.md": ""},
-    )
-    app = make_app(root, watch=True)
-    async with app.run_test(size=SIZE) as pilot:
-        await wait_until(pilot, lambda: finished(app))
-        await pilot.pause(1.0)  # let the watcher start
-        (root / "src" / "app" / "x.py").write_text("changed = True\n")
-        await wait_until(pilot, lambda: app.states["python side"].attempt >= 2 and finished(app))
-        assert app.states["docs side"].attempt == 1
-        assert "watching for changes" in screen_text(app)
 
 
 async def test_a_flip_to_failure_notifies(tmp_path: Path) -> None:

@@ -47,30 +47,35 @@ async def test_j_k_move_and_enter_drills_into_findings_escape_comes_back(tmp_pat
         await wait_until(pilot, lambda: finished(app))
         assert app.selected == "first"
         await pilot.press("j")
-        assert app.selected == "tests"
+        await wait_until(pilot, lambda: app.selected == "tests")
         await pilot.press("k")
-        assert app.selected == "first"
+        await wait_until(pilot, lambda: app.selected == "first")
         await pilot.press("down", "enter")
-        await pilot.pause()
-        assert app.query_one(TabbedContent).active == "findings"
-        assert "AssertionError: numbers" in screen_text(app) and "test_x.py:2" in screen_text(app)
+        tabs = app.query_one(TabbedContent)
+        await wait_until(pilot, lambda: tabs.active == "findings")
+        await wait_until(
+            pilot, lambda: "AssertionError: numbers" in screen_text(app) and "test_x.py:2" in screen_text(app)
+        )
         await pilot.press("enter")  # the focused table: open the finding
-        await pilot.pause()
-        assert isinstance(app.screen, FindingDetail)
-        detail = screen_text(app)
-        assert "pytest/failed" in detail and "assert 1 == 2" in detail  # the source line around it
+        await wait_until(pilot, lambda: isinstance(app.screen, FindingDetail))
+        # the source line around it
+        await wait_until(pilot, lambda: "pytest/failed" in screen_text(app) and "assert 1 == 2" in screen_text(app))
         await pilot.press("escape")
-        assert not isinstance(app.screen, FindingDetail)
+        await wait_until(pilot, lambda: not isinstance(app.screen, FindingDetail))
         await pilot.press("escape", "3")
-        assert app.query_one(TabbedContent).active == "info"
-        assert "exit code" in screen_text(app)
+        await wait_until(pilot, lambda: tabs.active == "info")
+        await wait_until(pilot, lambda: "exit code" in screen_text(app))
         await pilot.press("1")
-        assert app.query_one(TabbedContent).active == "log"
+        await wait_until(pilot, lambda: tabs.active == "log")
 
 
 async def test_r_reruns_the_selected_one_while_another_runs(tmp_path: Path) -> None:
     counter = tmp_path / "count"
-    root = project(tmp_path / "p", command("quick", f"echo x >> {counter}") + command("slow", "sleep 3"))
+    # "slow" runs until the test releases it: no race with a fixed duration.
+    root = project(
+        tmp_path / "p",
+        command("quick", f"echo x >> {counter}") + command("slow", "while [ ! -e release ]; do sleep 0.05; done"),
+    )
     app = make_app(root)
     async with app.run_test(size=SIZE) as pilot:
         await wait_until(pilot, lambda: app.states["quick"].status is Status.PASSED)
@@ -79,8 +84,9 @@ async def test_r_reruns_the_selected_one_while_another_runs(tmp_path: Path) -> N
         await wait_until(pilot, lambda: app.states["quick"].attempt == 2 and app.states["quick"].status.finished)
         assert app.states["slow"].status is Status.RUNNING and app.states["slow"].attempt == 1
         assert counter.read_text().count("x") == 2
-        await pilot.press("C")
+        (root / "release").touch()
         await wait_until(pilot, lambda: finished(app))
+        assert app.states["slow"].status is Status.PASSED
 
 
 async def test_R_reruns_all_and_f_only_the_failed(tmp_path: Path) -> None:

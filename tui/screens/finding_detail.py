@@ -13,6 +13,7 @@ from textual.screen import ModalScreen
 from textual.widgets import Static
 
 from validators.engine.model import Finding
+from validators.process.terminal_text import printable
 
 CONTEXT_LINES = 6
 
@@ -24,7 +25,7 @@ def source_excerpt(project_dir: Path, finding: Finding) -> Syntax | Text:
     try:
         lines = path.read_text(encoding="utf-8", errors="replace").splitlines()
     except OSError:
-        return Text(f"{finding.path} cannot be read here", style="dim")
+        return Text(printable(f"{finding.path} cannot be read here"), style="dim")
     if not finding.line:
         start, end = 1, min(len(lines), 2 * CONTEXT_LINES)
     else:
@@ -55,9 +56,10 @@ class FindingDetail(ModalScreen[None]):
         where = f"{f.path}:{f.line}" if f.path and f.line else (f.path or "")
         with VerticalScroll(classes="dialog detail"):
             yield Static(
-                Text(" · ").join([Text(f.severity.value, "bold"), Text(f.rule), Text(where)]), classes="dialog-title"
+                Text(" · ").join([Text(f.severity.value, "bold"), Text(printable(f.rule)), Text(printable(where))]),
+                classes="dialog-title",
             )
-            yield Static(Text(f.message))
+            yield Static(Text(printable(f.message)))
             if f.hint:
-                yield Static(Text(f"fix: {f.hint}", style="bold"), classes="hint")
+                yield Static(Text(printable(f"fix: {f.hint}"), style="bold"), classes="hint")
             yield Static(source_excerpt(self.project_dir, f), classes="source")

@@ -14,6 +14,7 @@ from textual.widgets import DataTable, Static
 
 from validators.engine.model import Status
 from validators.engine.store import past_runs, read_summary
+from validators.process.terminal_text import printable
 
 
 class HistoryScreen(ModalScreen[None]):
@@ -73,11 +74,11 @@ class RunScreen(ModalScreen[None]):
             table.add_column(column)
         results = summary.results if summary else ()
         for r in results:
-            table.add_row(Text(r.name), r.status.value, Text(r.summary), str(len(r.findings)))
+            table.add_row(Text(printable(r.name)), r.status.value, Text(printable(r.summary)), str(len(r.findings)))
         with VerticalScroll(classes="dialog history"):
             yield Static(table)
             for r in results:
                 for f in r.findings:
                     where = f"{f.path}:{f.line}" if f.line else (f.path or "")
                     first = f.message.splitlines()[0] if f.message else ""
-                    yield Static(Text(f"{r.name}: {f.severity.value} {f.rule} {where}: {first}"))
+                    yield Static(Text(printable(f"{r.name}: {f.severity.value} {f.rule} {where}: {first}")))

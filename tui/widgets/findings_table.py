@@ -2,10 +2,12 @@
 
 from __future__ import annotations
 
+from rich.text import Text
 from textual.message import Message
 from textual.widgets import DataTable
 
 from validators.engine.model import Finding
+from validators.process.terminal_text import printable
 
 SEVERITY_ORDER = {"error": 0, "warning": 1, "info": 2}
 COLUMNS = ("severity", "rule", "location", "message")
@@ -17,7 +19,7 @@ def location(f: Finding) -> str:
     return f.path or ""
 
 
-class FindingsTable(DataTable[str]):
+class FindingsTable(DataTable[Text]):
     class Open(Message):
         def __init__(self, finding: Finding) -> None:
             super().__init__()
@@ -40,7 +42,13 @@ class FindingsTable(DataTable[str]):
         self.clear()
         for index, f in enumerate(self._sorted()):
             first = f.message.splitlines()[0] if f.message else ""
-            self.add_row(f.severity.value, f.rule, location(f), first, key=str(index))
+            self.add_row(
+                Text(f.severity.value),
+                Text(printable(f.rule)),
+                Text(printable(location(f))),
+                Text(printable(first)),
+                key=str(index),
+            )
 
     def _sorted(self) -> list[Finding]:
         def key(f: Finding) -> tuple[object, ...]:

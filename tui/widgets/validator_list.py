@@ -9,6 +9,7 @@ from textual.widgets import Label, ListItem, ListView, ProgressBar
 
 from validators.engine.durations import format_duration
 from validators.engine.model import Status
+from validators.process.terminal_text import printable
 
 from ..state import Clock, ValidatorState
 
@@ -32,7 +33,7 @@ class ValidatorPane(ListItem):
     def compose(self) -> ComposeResult:
         with Horizontal(classes="pane-top"):
             yield Label("", classes="pane-icon")
-            yield Label(Text(self.state.name), classes="pane-name")
+            yield Label(Text(printable(self.state.name)), classes="pane-name")
             yield Label("", classes="pane-elapsed")
         with Horizontal(classes="pane-second"):
             yield Label("", classes="pane-status")
@@ -55,7 +56,7 @@ class ValidatorPane(ListItem):
         if state.change is not None and state.status.finished:
             change = state.change.describe(state.status)
             summary = f"{summary}  [{change}]" if change else summary
-        self.query_one(".pane-summary", Label).update(Text(summary or "waiting for a slot"))
+        self.query_one(".pane-summary", Label).update(Text(printable(summary or "waiting for a slot")))
         bar = self.query_one(ProgressBar)
         if state.status is Status.RUNNING and state.progress is not None and state.progress[1]:
             bar.display = True

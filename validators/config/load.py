@@ -15,8 +15,9 @@ from validators.engine.model import Config, ValidatorSpec
 from validators.engine.registry import KINDS
 
 CONFIG_NAME = "checkdeck.toml"
+_CHECKDECK_TABLE = re.compile(rb"^[ \t]*\[\[?[ \t]*tool[ \t]*\.[ \t]*checkdeck[ \t]*[\].]", re.MULTILINE)
 TOP_KEYS = ("concurrency", "timeout", "validators")
-COMMON_KEYS = ("name", "kind", "timeout", "watch")
+COMMON_KEYS = ("name", "kind", "timeout", "watch", "redact")
 
 
 @dataclass(frozen=True)
@@ -47,8 +48,16 @@ def find_config(start: Path) -> Path | None:
         pyproject = folder / "pyproject.toml"
         if pyproject.is_file():
             try:
-                data = tomllib.loads(pyproject.read_text(encoding="utf-8"))
-            except (OSError, UnicodeDecodeError, tomllib.TOMLDecodeError):
+                raw = pyproject.read_bytes()
+            except OSError:
+                continue
+            # A broken pyproject.toml that holds checkdeck's table is still the config: loading
+            # it reports the error, rather than silently falling back to a parent or detection.
+            if _CHECKDECK_TABLE.search(raw):
+                return pyproject
+            try:
+                data = tomllib.loads(raw.decode("utf-8-sig"))
+            except (UnicodeDecodeError, tomllib.TOMLDecodeError):
                 continue
             if isinstance(data.get("tool"), dict) and "checkdeck" in data["tool"]:
                 return pyproject
@@ -63,9 +72,17 @@ def _suggest(word: str, choices: tuple[str, ...] | list[str]) -> str:
 def load_config(path: Path) -> Config:
     path = path.resolve()
     try:
-        text = path.read_text(encoding="utf-8")
-    except (OSError, UnicodeDecodeError) as exc:
-        raise ConfigError([Problem(path, None, None, f"cannot read: {exc}")]) from exc
+        raw = path.read_bytes()
+    except OSError as exc:
+        raise ConfigError([Problem(path, None, None, f"cannot read: {exc.strerror or exc}")]) from exc
+    try:
+        # TOML is UTF-8; a byte-order mark some editors write is accepted and ignored.
+        text = raw.decode("utf-8-sig")
+    except UnicodeDecodeError as exc:
+        bad_line = raw.count(b"\n", 0, exc.start) + 1
+        column = exc.start - (raw.rfind(b"\n", 0, exc.start) + 1) + 1
+        message = f"not UTF-8: byte 0x{raw[exc.start]:02x} at column {column}; TOML files must be UTF-8"
+        raise ConfigError([Problem(path, bad_line, None, message)]) from exc
     try:
         data = tomllib.loads(text)
     except tomllib.TOMLDecodeError as exc:
@@ -165,6 +182,10 @@ class _Loader:
         else:
             kind_options = registry.options(kind)
         timeout = self._duration((*where, "timeout"), entry.get("timeout"))
+        redact = entry.get("redact", [])
+        if not isinstance(redact, list) or not all(isinstance(r, str) and r for r in redact):
+            self.problem((*where, "redact"), 'expected a list of env keys, e.g. ["DATABASE_URL"]')
+            redact = []
         watch = entry.get("watch", [])
         if not isinstance(watch, list) or not all(isinstance(w, str) and w for w in watch):
             self.problem((*where, "watch"), 'expected a list of globs, e.g. ["src/**/*.py"]')
@@ -197,4 +218,5 @@ class _Loader:
             timeout_s=timeout,
             source=f"config: {self.path.name}:{line}" if line else f"config: {self.path.name}",
             watch=tuple(watch),
+            redact=tuple(redact),
         )

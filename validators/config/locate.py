@@ -9,6 +9,21 @@ _TABLE_HEADER = re.compile(r"^\s*\[\s*([^\[\]]+?)\s*\]")
 _KEY = re.compile(r"""^\s*(?:"([^"]*)"|'([^']*)'|([A-Za-z0-9_-]+))\s*(?:\.|=)""")
 
 
+def _opens_multiline_string(line: str) -> str | None:
+    """The delimiter of a multi-line string this line opens and does not close, if any."""
+    _, eq, value = line.partition("=")
+    if not eq:
+        return None
+    for delimiter in ('"""', "'''"):
+        position = value.find(delimiter)
+        if position >= 0 and value.count(delimiter) % 2 == 1:
+            other = '"""' if delimiter == "'''" else "'''"
+            other_position = value.find(other)
+            if other_position < 0 or position < other_position:
+                return delimiter
+    return None
+
+
 def _dotted(header: str) -> tuple[str, ...]:
     return tuple(part.strip().strip("\"'") for part in header.split("."))
 
@@ -27,7 +42,14 @@ class KeyLocator:
         self.headers: dict[tuple[tuple[str, ...], int | None], int] = {}
         counts: dict[tuple[str, ...], int] = {}
         current: tuple[tuple[str, ...], int | None] = ((), None)
+        in_string: str | None = None  # the delimiter of a multi-line string being skipped
         for number, line in enumerate(text.splitlines(), start=1):
+            if in_string is not None:
+                # A line inside a multi-line string is a value, never a key.
+                if line.count(in_string) % 2 == 1:
+                    in_string = None
+                continue
+            in_string = _opens_multiline_string(line)
             if line.lstrip().startswith("#"):
                 continue
             if match := _ARRAY_HEADER.match(line):

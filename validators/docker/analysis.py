@@ -22,6 +22,7 @@ from validators.docker.ignorefile import IgnoreLine
 from validators.docker.image import ContextView, Simulation, simulate
 from validators.docker.secrets import secret_reason
 from validators.docker.walk import Walker
+from validators.engine.safe_read import read_regular
 from validators.pyimports.cache import ScanCache
 from validators.pyimports.follow import Analysis, FileTree, MissingModule, Start, analyse
 from validators.pyimports.scan import ScanResult
@@ -185,7 +186,7 @@ def analyse_dockerfile(
 ) -> DockerfileAnalysis:
     out = DockerfileAnalysis(target, relative(target.dockerfile, project))
     try:
-        dockerfile = parse(target.dockerfile.read_text(encoding="utf-8"), out.dockerfile_rel)
+        dockerfile = parse(read_regular(target.dockerfile).decode("utf-8"), out.dockerfile_rel)
     except (OSError, UnicodeDecodeError) as exc:
         out.read_error = str(exc)
         return out

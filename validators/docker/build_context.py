@@ -18,6 +18,7 @@ from validators.docker.patterns import (
     new_matcher,
 )
 from validators.docker.walk import Entry, Walker, WalkResult
+from validators.engine.safe_read import read_regular
 
 # The classic CLI sends a Dockerfile from outside the context as `.dockerfile.<random hex>`.
 INJECTED_DOCKERFILE = ".dockerfile.0123456789abcdef0123"
@@ -114,7 +115,7 @@ def compute(spec: ContextSpec, *, sizes: bool = False, extra_lines: Sequence[str
     lines: list[IgnoreLine] = []
     if ignore is not None or extra_lines:
         try:
-            data = ignore.read_bytes() if ignore is not None else b""
+            data = read_regular(ignore) if ignore is not None else b""
             if extra_lines:
                 data += (b"" if not data or data.endswith(b"\n") else b"\n") + "\n".join(extra_lines).encode() + b"\n"
             lines = read_ignore(data, str(ignore or ".dockerignore"))

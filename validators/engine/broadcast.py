@@ -27,7 +27,9 @@ class Broadcast(Generic[T]):
             try:
                 await sender.send(item)
             except (anyio.BrokenResourceError, anyio.ClosedResourceError):
-                self._senders.remove(sender)
+                # Two publishers can both find the same subscriber gone.
+                if sender in self._senders:
+                    self._senders.remove(sender)
 
     def close(self) -> None:
         for sender in self._senders:

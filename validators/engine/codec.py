@@ -5,6 +5,7 @@ from __future__ import annotations
 
 import dataclasses
 import json
+import re
 from datetime import datetime
 from pathlib import Path
 from typing import Any
@@ -61,8 +62,14 @@ def report_dict(summary: RunSummary) -> dict[str, Any]:
     return {"version": REPORT_VERSION, **data}
 
 
+# A file name that is not UTF-8 reaches Python as lone surrogates (os.fsdecode); JSON keeps them
+# exact as \udcXX escapes, which json.loads turns back into the same string.
+_LONE_SURROGATE = re.compile("[\ud800-\udfff]")
+
+
 def render_report(summary: RunSummary) -> str:
-    return json.dumps(report_dict(summary), indent=2, ensure_ascii=False) + "\n"
+    text = json.dumps(report_dict(summary), indent=2, ensure_ascii=False) + "\n"
+    return _LONE_SURROGATE.sub(lambda m: f"\\u{ord(m.group()):04x}", text)
 
 
 def summary_from_report(data: object) -> RunSummary:

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import math
 import re
 
 _PART = re.compile(r"(\d+(?:\.\d+)?)\s*(ms|s|m|h)")
@@ -26,6 +27,8 @@ def parse_duration(value: object) -> float:
             raise ValueError(f'{value!r} is not a duration; write e.g. "90s", "10m" or "1h30m"')
     else:
         raise ValueError(f'expected a duration like "90s", got {type(value).__name__}')
+    if not math.isfinite(seconds):
+        raise ValueError(f'expected a finite duration like "90s", got {value!r}')
     if seconds <= 0:
         raise ValueError(f"duration must be positive, got {value!r}")
     return seconds

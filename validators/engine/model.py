@@ -66,6 +66,7 @@ class ValidatorSpec:
     timeout_s: float | None = None
     source: str = "config"  # "config" with file:line, or "detected: <why>"
     watch: tuple[str, ...] = ()  # gitignore-style globs that trigger a rerun in watch mode
+    redact: tuple[str, ...] = ()  # env keys whose values are secret besides those named like secrets
 
 
 @dataclass(frozen=True)

@@ -2,15 +2,16 @@
 
 from __future__ import annotations
 
+import dataclasses
 from collections.abc import Awaitable, Callable, Mapping, Sequence
 from datetime import UTC, datetime
 from pathlib import Path
-from typing import BinaryIO
 
 import anyio
 
 from validators.engine.model import Check, Event, Finding, FindingReported, LogBatch, LogChunk, Progress
-from validators.process.run import ProcessOutcome, run_process
+from validators.engine.redact import redact, redact_bytes
+from validators.process.run import ProcessOutcome, RawLog, run_process
 from validators.process.terminal_text import sanitize
 
 BATCH_LINES = 500
@@ -27,15 +28,17 @@ class RunContext:
         attempt: int,
         project_dir: Path,
         log_path: Path,
-        log_file: BinaryIO,
+        log_file: RawLog,
         publish: Publish,
         term_grace_s: float,
+        secrets: tuple[str, ...] = (),
     ) -> None:
         self.name = name
         self.attempt = attempt
         self.project_dir = project_dir
         self.log_path = log_path
-        self._log = log_file
+        self.secrets = secrets
+        self._log: RawLog = _RedactingLog(log_file, secrets) if secrets else log_file
         self._publish = publish
         self._term_grace_s = term_grace_s
         self._pending: list[LogChunk] = []
@@ -54,11 +57,17 @@ class RunContext:
 
     async def log(self, text: str) -> None:
         """The engine's or validator's own note, written to the log like process output."""
-        lines = text.splitlines() or [""]
+        lines = redact(text, self.secrets).splitlines() or [""]
         self._log.write(("".join(f"{line}\n" for line in lines)).encode("utf-8", "replace"))
         await self._add_lines("checkdeck", datetime.now(UTC), [sanitize(x) for x in lines])
 
     async def report(self, finding: Finding) -> None:
+        if self.secrets:
+            finding = dataclasses.replace(
+                finding,
+                message=redact(finding.message, self.secrets),
+                hint=redact(finding.hint, self.secrets) if finding.hint else None,
+            )
         self._findings.append(finding)
         await self.flush()
         await self._publish(FindingReported(self.name, self.attempt, finding))
@@ -94,6 +103,8 @@ class RunContext:
     async def _add_lines(self, stream: str, at: datetime, texts: list[str]) -> None:
         if not texts:
             return
+        if self.secrets:
+            texts = [redact(t, self.secrets) for t in texts]
         self._pending.append(LogChunk(at, stream, tuple(texts)))
         self._pending_lines += len(texts)
         if self._pending_lines >= BATCH_LINES:
@@ -113,3 +124,18 @@ class RunContext:
             if self._pending:
                 await self.flush()
                 self._log.flush()
+
+
+class _RedactingLog:
+    """The raw log, less the validator's secrets."""
+
+    def __init__(self, target: RawLog, secrets: tuple[str, ...]) -> None:
+        self._target = target
+        self._secrets = tuple(s.encode("utf-8", "surrogateescape") for s in secrets)
+
+    def write(self, data: bytes) -> int:
+        self._target.write(redact_bytes(data, self._secrets))
+        return len(data)
+
+    def flush(self) -> None:
+        self._target.flush()

@@ -18,6 +18,7 @@ from anyio.streams.memory import MemoryObjectReceiveStream
 from validators.engine.base import Outcome, Validator
 from validators.engine.broadcast import Broadcast
 from validators.engine.durations import format_duration
+from validators.engine.log_file import LogFile
 from validators.engine.model import (
     Event,
     RunFinished,
@@ -27,8 +28,10 @@ from validators.engine.model import (
     ValidatorResult,
     ValidatorSpec,
 )
+from validators.engine.redact import redact, secret_values
 from validators.engine.run_context import RunContext
-from validators.engine.store import log_name, new_run_dir
+from validators.engine.store import log_name, log_stems, new_run_dir
+from validators.process.tree import sweep_orphans
 
 Factory = Callable[[ValidatorSpec, Path], Validator]
 
@@ -60,11 +63,13 @@ class Runner:
         concurrency: int | None = None,
         default_timeout_s: float | None = DEFAULT_TIMEOUT_S,
         term_grace_s: float = 2.0,
+        clock: Callable[[], float] = time.monotonic,
     ) -> None:
         names = [s.name for s in specs]
         if len(set(names)) != len(names):
             raise ValueError("validator names must be unique")
         self.specs = {s.name: s for s in specs}
+        self._log_stems = log_stems(self.specs)
         self.project_dir = project_dir
         self.run_dir = run_dir or new_run_dir(project_dir)
         self.concurrency = concurrency or default_concurrency()
@@ -80,7 +85,7 @@ class Runner:
         self._idle = anyio.Event()
         self._idle.set()
         self.started_at = datetime.now(UTC)
-        self._started_mono = time.monotonic()
+        self._clock = clock
         self.results: dict[str, ValidatorResult] = {
             s.name: ValidatorResult(s.name, s.kind, Status.PENDING, 0.0, "") for s in specs
         }
@@ -103,6 +108,8 @@ class Runner:
         try:
             return await self._tg.__aexit__(exc_type, exc, tb)
         finally:
+            # Orphans no single command could claim (several ran when they started) end here.
+            sweep_orphans()
             self._events.close()
 
     def subscribe(self, buffer: int = 64) -> MemoryObjectReceiveStream[Event]:
@@ -135,6 +142,10 @@ class Runner:
         for execution in self._executions.values():
             execution.scope.cancel()
 
+    def log_path(self, name: str, attempt: int) -> Path:
+        """Where this attempt's full log is written: one file per validator and attempt."""
+        return self.run_dir / log_name(self._log_stems[name], attempt)
+
     def is_running(self, name: str) -> bool:
         execution = self._executions.get(name)
         return execution is not None and not execution.done.is_set()
@@ -162,7 +173,7 @@ class Runner:
         return RunSummary(
             status=overall_status(r.status for r in results),
             started_at=self.started_at,
-            duration_s=time.monotonic() - self._started_mono,
+            duration_s=run_duration(results),
             project_dir=self.project_dir,
             run_dir=self.run_dir,
             results=results,
@@ -172,11 +183,12 @@ class Runner:
 
     async def _execute(self, spec: ValidatorSpec, execution: _Execution, previous: _Execution | None) -> None:
         attempt = execution.attempt
-        log_path = self.run_dir / log_name(spec.name, attempt)
+        log_path = self.log_path(spec.name, attempt)
         started: datetime | None = None
-        t0 = time.monotonic()
+        t0 = self._clock()
         outcome = Outcome(Status.CANCELLED, "cancelled before it started")
         ctx: RunContext | None = None
+        log_problem: str | None = None
         try:
             with execution.scope:
                 if previous is not None:
@@ -184,9 +196,9 @@ class Runner:
                 await self._set_status(spec, attempt, Status.PENDING, "waiting for a slot")
                 async with self._limiter:
                     started = datetime.now(UTC)
-                    t0 = time.monotonic()
+                    t0 = self._clock()
                     await self._set_status(spec, attempt, Status.RUNNING, "")
-                    with open(log_path, "wb") as log_file:
+                    with LogFile(log_path) as log_file:
                         ctx = RunContext(
                             name=spec.name,
                             attempt=attempt,
@@ -195,16 +207,19 @@ class Runner:
                             log_file=log_file,
                             publish=self._events.publish,
                             term_grace_s=self.term_grace_s,
+                            secrets=secret_values(spec),
                         )
                         outcome = await self._run_validator(spec, ctx)
                         with anyio.CancelScope(shield=True):
                             await ctx.log(f"[checkdeck] {outcome.status.value}: {outcome.summary}")
                             await ctx.flush()
+                    log_problem = log_file.problem()
             if execution.scope.cancelled_caught:
                 outcome = Outcome(Status.CANCELLED, "cancelled")
                 if ctx is not None:
-                    with open(log_path, "ab") as log_file:
+                    with LogFile(log_path, append=True) as log_file:
                         log_file.write(b"[checkdeck] cancelled\n")
+                    log_problem = log_problem or log_file.problem()
         finally:
             with anyio.CancelScope(shield=True):
                 finished = datetime.now(UTC)
@@ -212,8 +227,10 @@ class Runner:
                     name=spec.name,
                     kind=spec.kind,
                     status=outcome.status,
-                    duration_s=time.monotonic() - t0 if started else 0.0,
-                    summary=outcome.summary,
+                    duration_s=self._clock() - t0 if started else 0.0,
+                    summary=redact(
+                        f"{outcome.summary}; {log_problem}" if log_problem else outcome.summary, secret_values(spec)
+                    ),
                     findings=ctx.findings if ctx else (),
                     checks=ctx.checks if ctx else (),
                     exit_code=outcome.exit_code,
@@ -272,6 +289,15 @@ class Runner:
     async def _set_status(self, spec: ValidatorSpec, attempt: int, status: Status, summary: str) -> None:
         self.results[spec.name] = ValidatorResult(spec.name, spec.kind, status, 0.0, summary, attempt=attempt)
         await self._events.publish(StatusChanged(spec.name, attempt, status, datetime.now(UTC), summary))
+
+
+def run_duration(results: Iterable[ValidatorResult]) -> float:
+    """Wall time from the first validator's start to the last one's end: the run, not the
+    time the app has been open."""
+    spans = [(r.started_at, r.finished_at) for r in results if r.started_at and r.finished_at]
+    if not spans:
+        return 0.0
+    return (max(end for _, end in spans) - min(start for start, _ in spans)).total_seconds()
 
 
 def overall_status(statuses: Iterable[Status]) -> Status:

@@ -6,6 +6,7 @@ from __future__ import annotations
 import json
 import os
 import re
+from collections.abc import Iterable
 from datetime import UTC, datetime
 from pathlib import Path
 
@@ -35,11 +36,28 @@ def new_run_dir(project_dir: Path, now: datetime | None = None) -> Path:
 
 
 def slug(name: str) -> str:
-    return re.sub(r"[^a-z0-9]+", "-", name.lower()).strip("-") or "validator"
+    """A file-name-safe form of a validator name; letters of any script survive."""
+    return re.sub(r"[\W_]+", "-", name.casefold()).strip("-")[:60].strip("-") or "validator"
 
 
-def log_name(name: str, attempt: int) -> str:
-    return f"{slug(name)}.log" if attempt == 1 else f"{slug(name)}.{attempt}.log"
+def log_stems(names: Iterable[str]) -> dict[str, str]:
+    """A distinct file stem per validator name, in order: "unit tests" and "Unit-Tests" both
+    slug to "unit-tests", so the second becomes "unit-tests-2"."""
+    stems: dict[str, str] = {}
+    taken: set[str] = set()
+    for name in names:
+        base = slug(name)
+        stem, n = base, 1
+        while stem in taken:
+            n += 1
+            stem = f"{base}-{n}"
+        taken.add(stem)
+        stems[name] = stem
+    return stems
+
+
+def log_name(stem: str, attempt: int) -> str:
+    return f"{stem}.log" if attempt == 1 else f"{stem}.{attempt}.log"
 
 
 def cache_file(project_dir: Path, name: str) -> Path:

@@ -5,12 +5,12 @@ from __future__ import annotations
 import xml.etree.ElementTree as ET
 
 from validators.engine.model import Check, RunSummary, Status, ValidatorResult
-from validators.process.terminal_text import strip_ansi
+from validators.process.terminal_text import printable
 
 
 def _xml_text(text: str) -> str:
     # XML 1.0 cannot hold most C0 controls even escaped; consumers reject the file.
-    clean = strip_ansi(text)
+    clean = printable(text)
     return "".join(ch for ch in clean if ch in "\t\n\r" or ord(ch) >= 0x20)
 
 
@@ -23,7 +23,7 @@ def _case(suite: ET.Element, classname: str, check: Check) -> None:
         time=f"{check.duration_s:.3f}",
     )
     if check.path:
-        case.set("file", check.path)
+        case.set("file", _xml_text(check.path))
     if check.line:
         case.set("line", str(check.line))
     message = _xml_text(check.message or check.status.value)
@@ -73,7 +73,7 @@ def render(summary: RunSummary) -> str:
         ET.SubElement(props, "property", name="kind", value=r.kind)
         ET.SubElement(props, "property", name="status", value=r.status.value)
         if r.log_path:
-            ET.SubElement(props, "property", name="log_path", value=str(r.log_path))
+            ET.SubElement(props, "property", name="log_path", value=_xml_text(str(r.log_path)))
         for check in checks:
             _case(suite, f"checkdeck.{r.kind}", check)
         if r.summary:

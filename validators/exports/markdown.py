@@ -4,6 +4,7 @@ from __future__ import annotations
 
 from validators.engine.durations import format_duration
 from validators.engine.model import RunSummary, Severity, Status
+from validators.process.terminal_text import printable
 
 ICONS = {
     Status.PASSED: "✅",
@@ -18,7 +19,16 @@ MAX_FINDINGS = 50
 
 
 def _cell(text: str) -> str:
-    return text.replace("|", "\\|").replace("\n", " ")
+    """Text from outside inside a table cell: no control sequences, no HTML, no cell breaks;
+    a multi-line message keeps its lines."""
+    clean = printable(text).replace("&", "&amp;").replace("<", "&lt;").replace(">", "&gt;")
+    return clean.replace("|", "\\|").replace("\r", "").strip("\n").replace("\n", "<br>")
+
+
+def _code(text: str) -> str:
+    """An inline code span that survives backticks in the text."""
+    clean = printable(text).replace("|", "\\|").replace("\n", " ")
+    return f"`` {clean} ``" if "`" in clean else f"`{clean}`"
 
 
 def render(summary: RunSummary) -> str:
@@ -33,7 +43,7 @@ def render(summary: RunSummary) -> str:
     ]
     for r in summary.results:
         out.append(
-            f"| {ICONS[r.status]} | {_cell(r.name)} | {r.kind} | {r.status.value} | "
+            f"| {ICONS[r.status]} | {_cell(r.name)} | {_cell(r.kind)} | {r.status.value} | "
             f"{format_duration(r.duration_s)} | {_cell(r.summary)} |"
         )
     for r in summary.results:
@@ -48,9 +58,9 @@ def render(summary: RunSummary) -> str:
         ]
         out += ["| Severity | Rule | Location | Message |", "|---|---|---|---|"]
         for f in r.findings[:MAX_FINDINGS]:
-            where = f"`{f.path}:{f.line}`" if f.path and f.line else (f"`{f.path}`" if f.path else "")
+            where = _code(f"{f.path}:{f.line}") if f.path and f.line else (_code(f.path) if f.path else "")
             message = _cell(f.message) + (f"<br>💡 {_cell(f.hint)}" if f.hint else "")
-            out.append(f"| {f.severity.value} | `{f.rule}` | {where} | {message} |")
+            out.append(f"| {f.severity.value} | {_code(f.rule)} | {where} | {message} |")
         if len(r.findings) > MAX_FINDINGS:
             out.append(f"\n…and {len(r.findings) - MAX_FINDINGS} more; see the JSON report.")
         out += ["", "</details>"]

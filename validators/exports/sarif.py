@@ -3,19 +3,28 @@
 from __future__ import annotations
 
 import json
+import os
+import urllib.parse
 
 from validators.engine.model import Finding, RunSummary, Severity, ValidatorResult
+from validators.process.terminal_text import printable
 
 SCHEMA = "https://json.schemastore.org/sarif-2.1.0.json"
 LEVELS = {Severity.ERROR: "error", Severity.WARNING: "warning", Severity.INFO: "note"}
 
 
+def _uri(path: str) -> str:
+    """A relative URI reference for a repository path: every byte of a non-UTF-8 name survives
+    as a percent escape."""
+    return urllib.parse.quote(os.fsencode(path), safe="/")
+
+
 def _result(f: Finding, fallback_path: str) -> dict[str, object]:
     region: dict[str, object] = {"startLine": f.line} if f.line and f.line > 0 else {}
-    physical: dict[str, object] = {"artifactLocation": {"uri": f.path or fallback_path, "uriBaseId": "%SRCROOT%"}}
+    physical: dict[str, object] = {"artifactLocation": {"uri": _uri(f.path or fallback_path), "uriBaseId": "%SRCROOT%"}}
     if region:
         physical["region"] = region
-    message = f.message + (f"\nFix: {f.hint}" if f.hint else "")
+    message = printable(f.message + (f"\nFix: {f.hint}" if f.hint else ""))
     return {
         "ruleId": f.rule,
         "level": LEVELS[f.severity],
@@ -34,9 +43,9 @@ def _run(r: ValidatorResult, fallback_path: str) -> dict[str, object]:
                 "rules": [{"id": rule, "name": rule.replace("/", "-")} for rule in rules],
             }
         },
-        "automationDetails": {"id": f"checkdeck/{r.name}/"},
+        "automationDetails": {"id": f"checkdeck/{printable(r.name)}/"},
         "results": [_result(f, fallback_path) for f in r.findings],
-        "properties": {"validator": r.name, "kind": r.kind, "status": r.status.value},
+        "properties": {"validator": printable(r.name), "kind": r.kind, "status": r.status.value},
     }
 
 

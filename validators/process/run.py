@@ -11,13 +11,26 @@ from collections.abc import Awaitable, Callable, Mapping, Sequence
 from dataclasses import dataclass
 from datetime import UTC, datetime
 from pathlib import Path
-from typing import BinaryIO
+from typing import Protocol
 
 import anyio
 from anyio.abc import ByteReceiveStream, Process
 
+from validators.process.cgroup import Cgroup, wrap
 from validators.process.terminal_text import sanitize
-from validators.process.tree import TOKEN_VAR, find_tree, signal_all, ticks_now
+from validators.process.tree import (
+    TOKEN_VAR,
+    Group,
+    become_subreaper,
+    members,
+    reap_orphans,
+    register,
+    signal_group,
+    spawning,
+    start_time,
+    unregister,
+)
+from validators.process.watchdog import LIFELINE
 
 # A line longer than this is cut into pieces, so that output with no newline (a binary blob,
 # a progress bar drawn with \r) cannot grow memory without bound.
@@ -27,6 +40,14 @@ READ_CHUNK = 256 * 1024
 _NEEDS_SANITIZE = re.compile(r"[\x00-\x08\x0b-\x1f\x7f]")
 
 LineSink = Callable[[str, datetime, list[str]], Awaitable[None]]
+
+
+class RawLog(Protocol):
+    """Where the raw bytes go: a binary file, or anything that writes like one."""
+
+    def write(self, data: bytes, /) -> int: ...
+
+    def flush(self) -> None: ...
 
 
 @dataclass(frozen=True)
@@ -60,7 +81,7 @@ def _display_lines(complete: bytes) -> list[str]:
     return lines
 
 
-async def _pump(stream: ByteReceiveStream, name: str, log: BinaryIO, sink: LineSink) -> None:
+async def _pump(stream: ByteReceiveStream, name: str, log: RawLog, sink: LineSink) -> None:
     pending = b""
     while True:
         try:
@@ -87,22 +108,23 @@ async def _pump(stream: ByteReceiveStream, name: str, log: BinaryIO, sink: LineS
         await sink(name, datetime.now(UTC), _display_lines(pending + b"\n"))
 
 
-async def terminate_tree(leader: int, token: str, grace_s: float, since_ticks: int = 0) -> int:
+async def terminate_tree(group: Group, grace_s: float) -> int:
     """TERM the whole tree, wait up to grace_s, KILL the rest. Returns how many were signalled."""
-    pids = find_tree(leader, token, since_ticks)
-    if not pids:
-        return 0
-    signal_all(pids, signal.SIGTERM)
+    pids = members(group)
+    signal_group(group, pids, signal.SIGTERM)
     with anyio.move_on_after(grace_s):
-        while find_tree(leader, token, since_ticks) & pids:
+        while members(group) & pids:
             await anyio.sleep(0.02)
-    rest = find_tree(leader, token, since_ticks)
-    signal_all(rest, signal.SIGKILL)
+    rest = members(group)
+    if group.cgroup is not None:
+        group.cgroup.kill()
+    signal_group(group, rest, signal.SIGKILL)
     # KILL cannot be refused; wait briefly so callers can rely on the tree being gone.
     with anyio.move_on_after(2):
-        while find_tree(leader, token, since_ticks):
+        while members(group) - {group.leader}:
             await anyio.sleep(0.01)
-    return len(pids | rest)
+    reap_orphans()
+    return len((pids | rest) - {group.leader})
 
 
 async def run_process(
@@ -110,7 +132,7 @@ async def run_process(
     *,
     cwd: Path,
     env: Mapping[str, str] | None,
-    log: BinaryIO,
+    log: RawLog,
     sink: LineSink,
     term_grace_s: float = 2.0,
     on_start: Callable[[int], None] | None = None,
@@ -118,22 +140,35 @@ async def run_process(
     """Run `command` (a shell line, or argv) to completion; cancelling this kills the tree."""
     argv = ["/bin/sh", "-c", command] if isinstance(command, str) else list(command)
     token = uuid.uuid4().hex
-    # Anything the command starts is younger than this moment.
-    since = ticks_now()
+    become_subreaper()
+    cgroup = Cgroup.create(f"checkdeck-{os.getpid()}-{token[:12]}")
     child_env = dict(os.environ if env is None else env)
     child_env[TOKEN_VAR] = token
-    process: Process = await anyio.open_process(
-        argv,
-        stdin=subprocess.DEVNULL,
-        stdout=subprocess.PIPE,
-        stderr=subprocess.PIPE,
-        cwd=str(cwd),
-        env=child_env,
-        start_new_session=True,
-    )
-    leader = process.pid
+    try:
+        # Shielded: a cancel that lands while the process is being created would otherwise
+        # leave it running with nobody to end it.
+        with anyio.CancelScope(shield=True), spawning():
+            process: Process = await anyio.open_process(
+                wrap(argv, cgroup),
+                stdin=subprocess.DEVNULL,
+                stdout=subprocess.PIPE,
+                stderr=subprocess.PIPE,
+                cwd=str(cwd),
+                env=child_env,
+                start_new_session=True,
+            )
+    except BaseException:
+        if cgroup is not None:
+            cgroup.remove()
+        raise
+    # Anything the command starts is younger than its leader; psutil's clock for start times is
+    # not time.time() (it counts from boot), so the leader's own start time is the reference.
+    since = start_time(process.pid)
+    group = Group(process.pid, token, since, cgroup)
+    register(group)
+    LIFELINE.add(group.leader, token, since, str(cgroup.path) if cgroup else None)
     if on_start is not None:
-        on_start(leader)
+        on_start(group.leader)
     leftovers = 0
     tree_ended = False
     pumps_left = 2
@@ -157,7 +192,7 @@ async def run_process(
             # The command is done; anything it left running (a backgrounded server, a
             # daemon) would outlive the run and may hold our pipes open.
             with anyio.CancelScope(shield=True):
-                leftovers = await terminate_tree(leader, token, term_grace_s, since)
+                leftovers = await terminate_tree(group, term_grace_s)
                 tree_ended = True
             with anyio.move_on_after(1.0):
                 await pumps_done.wait()
@@ -165,9 +200,13 @@ async def run_process(
     finally:
         with anyio.CancelScope(shield=True):
             if not tree_ended:
-                await terminate_tree(leader, token, term_grace_s, since)
+                await terminate_tree(group, term_grace_s)
             if process.returncode is None:
                 await process.wait()
             await process.aclose()
+            unregister(group)
+            LIFELINE.remove(group.leader)
+            if cgroup is not None:
+                cgroup.remove()
     assert process.returncode is not None
     return ProcessOutcome(process.returncode, leftovers)

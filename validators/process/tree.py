@@ -1,93 +1,225 @@
-"""Find and end every process a validator started, including ones that left its process group."""
+"""Find and end every process a started command spawned, including those that left its process
+group, dropped their environment or were orphaned. Three nets, widest first:
+
+- a cgroup v2 per command where the machine allows one (exact: membership survives setsid,
+  `env -i` and double forks);
+- the command's process group and its descendants, and any process carrying the run token in
+  its environment (started after the command);
+- orphans: checkdeck is a child subreaper on Linux, so a daemon whose parent exited is
+  re-parented to checkdeck, where it is found by its session (not checkdeck's own) and its
+  start time.
+
+Process tables are read through psutil; the process-group kill needs nothing but a syscall."""
 
 from __future__ import annotations
 
+import contextlib
+import ctypes
 import os
 import signal
-from typing import NamedTuple
+import sys
+from collections.abc import Iterator
+from dataclasses import dataclass, field
+
+import psutil
+
+from validators.process.cgroup import Cgroup
 
 TOKEN_VAR = "CHECKDECK_RUN_TOKEN"
+# psutil's start times are rounded to clock ticks: allow for that when comparing.
+START_SLACK_S = 0.05
+_PR_SET_CHILD_SUBREAPER = 36
 
 
-class _Stat(NamedTuple):
-    ppid: int
-    pgid: int
-    start_ticks: int
-    alive: bool
+@dataclass(eq=False)
+class Group:
+    leader: int
+    token: str
+    since: float  # the leader's start time, on psutil's clock; 0 when unknown
+    cgroup: Cgroup | None = None
+    seen: set[int] = field(default_factory=set)  # every member found so far
 
 
-def _stat(pid: int) -> _Stat | None:
+_live: dict[int, Group] = {}  # by leader: the commands running now
+_spawning = 0  # commands being started: their leaders exist before they are in _live
+_helpers: set[int] = set()  # our own children in sessions of their own (the watchdog)
+_subreaper = False
+
+
+def become_subreaper() -> None:
+    """Orphans of our children re-parent to us, not to init, so they stay findable (Linux)."""
+    global _subreaper
+    if _subreaper or not sys.platform.startswith("linux"):
+        return
+    with contextlib.suppress(OSError, AttributeError):
+        libc = ctypes.CDLL(None, use_errno=True)
+        _subreaper = libc.prctl(_PR_SET_CHILD_SUBREAPER, 1, 0, 0, 0) == 0
+
+
+def start_time(pid: int) -> float:
+    """When `pid` started, on the clock psutil reports other processes' start times in."""
     try:
-        with open(f"/proc/{pid}/stat", "rb") as f:
-            raw = f.read()
-    except OSError:
-        return None
-    # The command name may hold spaces and parentheses; the fields start after the last ")".
-    fields = raw[raw.rfind(b")") + 2 :].split()
-    return _Stat(int(fields[1]), int(fields[2]), int(fields[19]), fields[0] not in (b"Z", b"X"))
+        return psutil.Process(pid).create_time()
+    except Exception:  # no /proc, or the process is gone already
+        return 0.0
 
 
-def ticks_now() -> int:
-    """Now, in the clock ticks since boot that /proc/PID/stat uses for start times, less one
-    tick of rounding; 0 (meaning "any time") when it cannot be read."""
+@contextlib.contextmanager
+def spawning() -> Iterator[None]:
+    """Around the creation of a command's leader. A new leader is our child in a session of
+    its own, just like an adopted orphan, until it is registered: no orphan is taken meanwhile."""
+    global _spawning
+    _spawning += 1
     try:
-        with open("/proc/uptime", "rb") as f:
-            uptime = float(f.read().split()[0])
-    except (OSError, ValueError, IndexError):
-        return 0
-    return max(0, int(uptime * os.sysconf("SC_CLK_TCK")) - 1)
+        yield
+    finally:
+        _spawning -= 1
 
 
-def _has_token(pid: int, marker: bytes) -> bool:
+def exclude(pid: int) -> None:
+    """A helper of checkdeck's own that lives in a session of its own: never an orphan."""
+    _helpers.add(pid)
+
+
+def register(group: Group) -> None:
+    _live[group.leader] = group
+
+
+def unregister(group: Group) -> None:
+    _live.pop(group.leader, None)
+
+
+def live_groups() -> list[Group]:
+    return list(_live.values())
+
+
+def _table() -> dict[int, psutil.Process]:
+    me = os.getpid()
+    procs: dict[int, psutil.Process] = {}
+    for proc in psutil.process_iter(["ppid", "create_time", "status"]):
+        if proc.pid == me or proc.info["status"] == psutil.STATUS_ZOMBIE:
+            continue
+        procs[proc.pid] = proc
+    return procs
+
+
+def _carries(proc: psutil.Process, token: str) -> bool:
     try:
-        with open(f"/proc/{pid}/environ", "rb") as f:
-            return marker in f.read()
-    except OSError:
+        return proc.environ().get(TOKEN_VAR) == token
+    except (psutil.Error, OSError):
         return False
 
 
-def find_tree(leader: int, token: str | None, since_ticks: int = 0) -> set[int]:
-    """Live PIDs in the leader's process group, its descendants, and any process carrying the token.
-
-    The token (an environment variable every child inherits) finds daemonised grandchildren
-    that called setsid() and were re-parented to init after their parent exited. Only
-    processes started after `since_ticks` can carry it, which spares reading every environ.
-    """
-    marker = f"{TOKEN_VAR}={token}".encode() if token else None
-    me = os.getpid()
-    stats: dict[int, _Stat] = {}
-    found: set[int] = set()
+def members(group: Group) -> set[int]:
+    """Live PIDs that belong to the group's command."""
+    found = set(group.cgroup.pids()) if group.cgroup else set()
     try:
-        names = os.listdir("/proc")
-    except OSError:
-        return set()
-    for name in names:
-        if not name.isdigit() or int(name) == me:
+        procs = _table()
+    except Exception:  # no /proc: psutil fails in ways of its own (even IndexError)
+        return found | {p for p in group.seen if _exists(p)}
+    me, my_session = os.getpid(), os.getsid(0)
+    others = [g for g in _live.values() if g is not group]
+    for pid, proc in procs.items():
+        info = proc.info
+        with contextlib.suppress(OSError):
+            if pid == group.leader or os.getpgid(pid) == group.leader:
+                found.add(pid)
+                continue
+        created = info["create_time"] or 0.0
+        if created < group.since - START_SLACK_S:
             continue
-        pid = int(name)
-        stat = _stat(pid)
-        if stat is None:
-            continue
-        stats[pid] = stat
-        if pid == leader or stat.pgid == leader:
+        if _carries(proc, group.token):
             found.add(pid)
-        elif marker is not None and stat.start_ticks >= since_ticks and _has_token(pid, marker):
-            found.add(pid)
+        elif (
+            not _spawning
+            and info["ppid"] == me
+            and _session(pid) not in (my_session, None)
+            and pid not in _live
+            and pid not in _helpers
+        ):
+            # An orphan re-parented to us. It is this group's unless another command was
+            # running when it started; then the last of them to end takes it.
+            if not any(g.since - START_SLACK_S <= created for g in others):
+                found.add(pid)
     children: dict[int, list[int]] = {}
-    for pid, stat in stats.items():
-        children.setdefault(stat.ppid, []).append(pid)
-    stack = [*found, leader]
+    for pid, proc in procs.items():
+        children.setdefault(proc.info["ppid"], []).append(pid)
+    stack = [*found, group.leader, *group.seen]
     while stack:
         for child in children.get(stack.pop(), []):
             if child not in found:
                 found.add(child)
                 stack.append(child)
-    return {pid for pid in found if pid in stats and stats[pid].alive}
+    alive = {pid for pid in found if pid in procs or (group.cgroup is not None and pid in group.cgroup.pids())}
+    group.seen |= alive
+    return alive
 
 
-def signal_all(pids: set[int], sig: signal.Signals) -> None:
+def _exists(pid: int) -> bool:
+    try:
+        os.kill(pid, 0)
+    except ProcessLookupError:
+        return False
+    except PermissionError:
+        return True
+    return True
+
+
+def _session(pid: int) -> int | None:
+    try:
+        return os.getsid(pid)
+    except OSError:
+        return None
+
+
+def signal_group(group: Group, pids: set[int], sig: signal.Signals) -> None:
+    # The process-group kill first: it needs no process table at all.
+    with contextlib.suppress(ProcessLookupError, PermissionError):
+        os.killpg(group.leader, sig)
     for pid in pids:
-        try:
+        with contextlib.suppress(ProcessLookupError, PermissionError):
             os.kill(pid, sig)
-        except (ProcessLookupError, PermissionError):
-            pass
+
+
+def sweep_orphans() -> int:
+    """End the orphans re-parented to us that no command claimed (started while several ran):
+    called once nothing runs any more. Returns how many were signalled."""
+    if _live or _spawning:
+        return 0
+    my_session = os.getsid(0)
+    found: list[psutil.Process] = []
+    with contextlib.suppress(Exception):  # psutil without /proc
+        for child in psutil.Process().children():
+            if child.pid in _helpers:
+                continue
+            if _session(child.pid) not in (my_session, None) and child.status() != psutil.STATUS_ZOMBIE:
+                found.append(child)
+    for child in found:
+        for proc in [*_descendants(child), child]:
+            with contextlib.suppress(psutil.Error, OSError):
+                proc.kill()
+    if found:
+        with contextlib.suppress(Exception):
+            psutil.wait_procs(found, timeout=2)
+    reap_orphans()
+    return len(found)
+
+
+def _descendants(proc: psutil.Process) -> list[psutil.Process]:
+    try:
+        return proc.children(recursive=True)
+    except (psutil.Error, OSError):
+        return []
+
+
+def reap_orphans() -> None:
+    """Collect the exit status of orphans re-parented to us, so none stays a zombie. Only
+    processes in a session of their own: those are never ones asyncio or anyio wait for."""
+    my_session = os.getsid(0)
+    with contextlib.suppress(Exception):  # psutil without /proc
+        for child in psutil.Process().children():
+            if child.pid in _live or child.pid in _helpers:
+                continue
+            with contextlib.suppress(psutil.Error, OSError):
+                if child.status() == psutil.STATUS_ZOMBIE and _session(child.pid) not in (my_session, None):
+                    os.waitpid(child.pid, os.WNOHANG)

@@ -10,6 +10,7 @@ from pathlib import Path
 from typing import Any
 
 from validators.engine.atomic import write_atomic
+from validators.engine.safe_read import read_regular
 from validators.pyimports.scan import ImportRef, ScanResult, SyntaxProblem, scan_source
 
 VERSION = 1
@@ -23,8 +24,7 @@ def _key(st: os.stat_result) -> list[int]:
 def _scan_file(path: str) -> tuple[str, list[int] | None, ScanResult | None]:
     try:
         st = os.stat(path)
-        with open(path, "rb") as f:
-            data = f.read()
+        data = read_regular(path)
     except OSError:
         return path, None, None
     return path, _key(st), scan_source(data)

@@ -23,10 +23,15 @@ class PytestTally:
         self._offset = 0
         self._partial = b""
 
-    async def follow(self, path: Path, ctx: RunContext) -> None:
-        while True:
+    async def follow(self, path: Path, ctx: RunContext, done: anyio.Event) -> None:
+        """Read new records until `done`, then once more. Ended by the event, never cancelled:
+        a cancel while a record is being reported (a slow subscriber makes that likely)
+        would drop the rest of the lines already read."""
+        while not done.is_set():
             await self.read_new(path, ctx)
-            await anyio.sleep(0.1)
+            with anyio.move_on_after(0.1):
+                await done.wait()
+        await self.read_new(path, ctx)
 
     async def read_new(self, path: Path, ctx: RunContext) -> None:
         with open(path, "rb") as f:

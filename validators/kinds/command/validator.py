@@ -63,11 +63,13 @@ class CommandValidator(Validator):
             env["PYTHONPATH"] = os.pathsep.join(p for p in (str(PLUGIN_DIR), env.get("PYTHONPATH", "")) if p)
             env["PYTEST_ADDOPTS"] = " ".join(p for p in (env.get("PYTEST_ADDOPTS", ""), "-p checkdeck_pytest") if p)
             tally = PytestTally(cwd, self.project_dir)
+            done = anyio.Event()
             async with anyio.create_task_group() as tg:
-                tg.start_soon(tally.follow, events_path, ctx)
-                outcome = await ctx.run_process(self.command, cwd=cwd, env=env)
-                tg.cancel_scope.cancel()
-            await tally.read_new(events_path, ctx)
+                tg.start_soon(tally.follow, events_path, ctx, done)
+                try:
+                    outcome = await ctx.run_process(self.command, cwd=cwd, env=env)
+                finally:
+                    done.set()
         code = outcome.exit_code
         if code == 5:
             return Outcome(Status.FAILED, "pytest collected no tests", code)

@@ -3,11 +3,11 @@ for the image (COPY sources, modules it will lack, required paths, secrets, size
 
 from __future__ import annotations
 
-import functools
 from collections.abc import Mapping
 from typing import ClassVar
 
 import anyio
+import anyio.to_process
 
 from validators.docker.analysis import Checks, Target
 from validators.docker.dockerfiles import detect_dockerfiles
@@ -17,8 +17,7 @@ from validators.engine.model import Finding, Severity, Status
 from validators.engine.run_context import RunContext
 from validators.engine.store import cache_file
 from validators.kinds.dockerignore.options import OPTIONS
-from validators.kinds.dockerignore.verdict import Verdict, check_dockerfile
-from validators.pyimports.cache import ScanCache
+from validators.kinds.dockerignore.verdict import Verdict, check_in_worker
 
 
 class DockerignoreValidator(Validator):
@@ -53,7 +52,7 @@ class DockerignoreValidator(Validator):
         if not targets:
             await ctx.log("no Dockerfile found (looked for Dockerfile, *.Dockerfile, Dockerfile.*, dockerfiles/)")
             return Outcome(Status.SKIPPED, "no Dockerfile")
-        cache = ScanCache(cache_file(self.project_dir, "imports-v1.json"))
+        cache_path = cache_file(self.project_dir, "imports-v1.json")
         opts = self.spec.options
         files = size = 0
         checks = Checks(
@@ -76,22 +75,17 @@ class DockerignoreValidator(Validator):
                     )
                 )
                 continue
-            check = functools.partial(
-                check_dockerfile,
-                target,
-                self.project_dir,
-                cache=cache,
-                checks=checks,
+            # The analysis reads the whole context, which may block anywhere (a FIFO, a hung
+            # network mount): it runs in a worker process, which a timeout or a cancel kills.
+            result: Verdict = await anyio.to_process.run_sync(
+                check_in_worker, target, self.project_dir, cache_path, checks, cancellable=True
             )
-            # The analysis reads the whole context: keep it off the event loop.
-            result: Verdict = await anyio.to_thread.run_sync(check)
             for line in result.log:
                 await ctx.log(line)
             for finding in result.findings:
                 await ctx.report(finding)
             files += result.files
             size += result.size
-        await anyio.to_thread.run_sync(cache.save)
         await ctx.progress(len(targets), len(targets), "Dockerfiles")
         errors = sum(f.severity is Severity.ERROR for f in ctx.findings)
         warnings = sum(f.severity is Severity.WARNING for f in ctx.findings)

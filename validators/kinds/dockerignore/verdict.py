@@ -3,6 +3,8 @@ into findings (rule, severity, wording, hint) and log lines."""
 
 from __future__ import annotations
 
+import posixpath
+from collections.abc import Callable
 from dataclasses import dataclass, field
 from pathlib import Path
 
@@ -49,10 +51,25 @@ def check_dockerfile(
     return verdict(analyse_dockerfile(target, project, cache=cache, checks=checks), project)
 
 
+def check_in_worker(target: Target, project: Path, cache_path: Path, checks: Checks) -> Verdict:
+    """check_dockerfile in a worker process, with the scan cache loaded and saved there. A
+    cache that cannot be written is said in the log: it is an optimisation, never a failure."""
+    cache = ScanCache(cache_path)
+    result = check_dockerfile(target, project, cache=cache, checks=checks)
+    try:
+        cache.save()
+    except OSError as exc:
+        result.log.append(
+            f"import cache not saved ({exc.strerror or exc}: {exc.filename or cache_path}); the next run scans again"
+        )
+    return result
+
+
 def verdict(found: DockerfileAnalysis, project: Path) -> Verdict:
     out = Verdict()
     log, add = out.log.append, out.findings.append
     target, dockerfile_rel = found.target, found.dockerfile_rel
+    at = _project_path(target.context, project)
     log(f"== {dockerfile_rel} (context {_context_rel(target.context, project)}, {target.builder})")
     if found.read_error is not None:
         add(Finding(Severity.ERROR, "docker/dockerfile-unreadable", f"cannot read: {found.read_error}", dockerfile_rel))
@@ -87,7 +104,9 @@ def verdict(found: DockerfileAnalysis, project: Path) -> Verdict:
         log(f"  {size:>12} bytes {count:>7} files  {path}/")
     if report.walk and report.walk.unreadable:
         for path in report.walk.unreadable[:20]:
-            add(Finding(Severity.ERROR, "docker/unreadable", f"{path} cannot be read: Docker fails the build", path))
+            add(
+                Finding(Severity.ERROR, "docker/unreadable", f"{path} cannot be read: Docker fails the build", at(path))
+            )
 
     if found.difference is not None:
         diff = found.difference
@@ -129,7 +148,7 @@ def verdict(found: DockerfileAnalysis, project: Path) -> Verdict:
     if found.imports is None:
         log("no Python entrypoint found in CMD/ENTRYPOINT; set `entrypoints` to follow imports")
     else:
-        _imports(out, found.imports, report, ignore_rel, dockerfile_rel)
+        _imports(out, found.imports, report, ignore_rel, dockerfile_rel, at)
     for excluded in found.required_excluded:
         add(
             Finding(
@@ -137,7 +156,7 @@ def verdict(found: DockerfileAnalysis, project: Path) -> Verdict:
                 "docker/required-excluded",
                 f"{excluded.path} is required but not in the build context "
                 f"(excluded by {_line_ref(report, excluded.excluded_by, ignore_rel)})",
-                excluded.path,
+                at(excluded.path),
                 hint=f"add `!{excluded.path}` to {ignore_rel or '.dockerignore'}",
             )
         )
@@ -147,11 +166,22 @@ def verdict(found: DockerfileAnalysis, project: Path) -> Verdict:
                 Severity.WARNING,
                 "docker/secret-in-context",
                 f"{path} ({secret}) is sent to the Docker daemon and may end up in the image",
-                path,
+                at(path),
                 hint=f"add `{path}` to {ignore_rel or '.dockerignore'}",
             )
         )
     return out
+
+
+def _project_path(context: Path, project: Path) -> Callable[[str], str]:
+    """Finding locations are relative to the project, whatever the build context: a SARIF
+    viewer or the finding view opens them from the project root."""
+    prefix = _context_rel(context, project)
+    if prefix == ".":
+        return lambda path: path
+    if prefix.startswith("/"):
+        return lambda path: posixpath.join(prefix, path)
+    return lambda path: posixpath.normpath(posixpath.join(prefix, path))
 
 
 def _context_rel(context: Path, project: Path) -> str:
@@ -161,7 +191,14 @@ def _context_rel(context: Path, project: Path) -> str:
         return str(context)
 
 
-def _imports(out: Verdict, imports: ImportCheck, report: ContextReport, ignore_rel: str | None, df: str) -> None:
+def _imports(
+    out: Verdict,
+    imports: ImportCheck,
+    report: ContextReport,
+    ignore_rel: str | None,
+    df: str,
+    at: Callable[[str], str],
+) -> None:
     log = out.log.append
     starts = imports.entrypoints
     log(
@@ -177,13 +214,13 @@ def _imports(out: Verdict, imports: ImportCheck, report: ContextReport, ignore_r
                 Severity.WARNING,
                 "python/syntax-error",
                 f"{problem.message} (its imports were not followed)",
-                repo_path,
+                at(repo_path),
                 problem.line,
             )
         )
     for gap in imports.gaps:
         miss = gap.missing
-        out.findings.append(_missing_finding(gap, report, imports, ignore_rel, df))
+        out.findings.append(_missing_finding(gap, report, imports, ignore_rel, df, at))
         log(
             f"missing: {miss.module} imported by {miss.importer or 'the entrypoint'}:{miss.line} "
             f"({miss.where}, {miss.cause})"
@@ -191,7 +228,12 @@ def _imports(out: Verdict, imports: ImportCheck, report: ContextReport, ignore_r
 
 
 def _missing_finding(
-    gap: ModuleGap, report: ContextReport, imports: ImportCheck, ignore_rel: str | None, dockerfile_rel: str
+    gap: ModuleGap,
+    report: ContextReport,
+    imports: ImportCheck,
+    ignore_rel: str | None,
+    dockerfile_rel: str,
+    at: Callable[[str], str],
 ) -> Finding:
     miss = gap.missing
     severity = Severity.INFO if miss.where == GUARDED else Severity.ERROR
@@ -213,7 +255,12 @@ def _missing_finding(
         )
         hint = f"add `{gap.fix}` after that line" if gap.fix else f"narrow or remove {decided}"
         return Finding(
-            severity, "python/module-not-in-image", message, miss.importer or dockerfile_rel, miss.line, hint=hint
+            severity,
+            "python/module-not-in-image",
+            message,
+            at(miss.importer) if miss.importer else dockerfile_rel,
+            miss.line,
+            hint=hint,
         )
     message = (
         f"ModuleNotFoundError: {miss.module} — imported {where} by {importer} — exists in the repository "
@@ -222,5 +269,10 @@ def _missing_finding(
     top = gap.target.split("/")[0]
     hint = f"add `COPY {top} <dest>/{top}` to {dockerfile_rel}"
     return Finding(
-        severity, "python/module-not-in-image", message, miss.importer or dockerfile_rel, miss.line, hint=hint
+        severity,
+        "python/module-not-in-image",
+        message,
+        at(miss.importer) if miss.importer else dockerfile_rel,
+        miss.line,
+        hint=hint,
     )

@@ -1,0 +1,80 @@
+"""The build-context check under faults: a cache it cannot write, FIFOs where files should be,
+a timeout while it reads, and a build context that is a subfolder of the project."""
+
+from __future__ import annotations
+
+import os
+import time
+from pathlib import Path
+
+import pytest
+
+from tests.helpers import run_specs
+from validators.engine.model import Status, ValidatorSpec
+
+pytestmark = pytest.mark.anyio
+MONITORING = {
+    "app/__init__.py": "",
+    "app/main.py": "from app.services import monitoring\n",
+    "app/services/__init__.py": "",
+    "app/services/monitoring/__init__.py": "",
+    ".dockerignore": "**/monitoring/\n",
+    "Dockerfile": 'FROM python:3.11\nWORKDIR /srv\nCOPY . .\nCMD ["python", "-m", "app.main"]\n',
+}
+
+
+def project(root: Path, files: dict[str, str]) -> Path:
+    for name, text in files.items():
+        path = root / name
+        path.parent.mkdir(parents=True, exist_ok=True)
+        path.write_text(text)
+    return root
+
+
+async def test_a_cache_that_cannot_be_written_is_a_note_not_an_error(tmp_path: Path) -> None:
+    root = project(tmp_path, MONITORING)
+    (root / ".checkdeck").mkdir()
+    (root / ".checkdeck" / "cache").write_text("a file where the cache folder should be")
+    summary, _ = await run_specs(root, [ValidatorSpec("context", "dockerignore", {})])
+    [result] = summary.results
+    assert result.status is Status.FAILED  # the real finding, not an error
+    assert [f.rule for f in result.findings] == ["python/module-not-in-image"]
+    assert result.log_path is not None and "import cache not saved" in result.log_path.read_text()
+
+
+async def test_fifos_are_reported_not_opened(tmp_path: Path) -> None:
+    root = project(tmp_path, {k: v for k, v in MONITORING.items() if k != ".dockerignore"})
+    os.mkfifo(root / ".dockerignore")
+    summary, _ = await run_specs(root, [ValidatorSpec("context", "dockerignore", {})], default_timeout_s=60)
+    [result] = summary.results
+    assert result.status is Status.FAILED
+    [finding] = [f for f in result.findings if f.rule == "docker/ignore-pattern-error"]
+    assert "named pipe (FIFO)" in finding.message
+
+
+async def test_a_fifo_module_is_unreadable_and_the_rest_is_checked(tmp_path: Path) -> None:
+    root = project(tmp_path, {**MONITORING, ".dockerignore": "nothing-matches\n"})
+    (root / "app" / "main.py").unlink()
+    os.mkfifo(root / "app" / "main.py")
+    summary, _ = await run_specs(root, [ValidatorSpec("context", "dockerignore", {})], default_timeout_s=60)
+    [result] = summary.results
+    assert result.status is not Status.ERROR and result.duration_s < 60
+
+
+async def test_a_timeout_ends_the_analysis_wherever_it_is(tmp_path: Path) -> None:
+    # A pathological pattern that Python's backtracking `re` takes minutes over for one
+    # 40-character name: the analysis is stuck in a C call no thread could interrupt.
+    root = project(tmp_path, {**MONITORING, ".dockerignore": "*a*a*a*a*a*a*a*a*a*a*a*a*c\n", "a" * 40: ""})
+    started = time.monotonic()
+    summary, _ = await run_specs(root, [ValidatorSpec("context", "dockerignore", {}, timeout_s=1.5)])
+    [result] = summary.results
+    assert result.status is Status.FAILED and result.summary == "timed out after 1.5s"
+    assert time.monotonic() - started < 30
+
+
+async def test_finding_paths_are_relative_to_the_project_when_the_context_is_a_subfolder(tmp_path: Path) -> None:
+    project(tmp_path / "service", MONITORING)
+    options = {"dockerfiles": [{"path": "service/Dockerfile", "context": "service"}]}
+    summary, _ = await run_specs(tmp_path, [ValidatorSpec("context", "dockerignore", options)])
+    [finding] = summary.results[0].findings
+    assert finding.path == "service/app/main.py" and (tmp_path / finding.path).is_file()

@@ -1,0 +1,63 @@
+"""Secrets in a validator's config (environment values of keys that look secret, and those the
+config lists under `redact`) never reach a screen, a log or a report in the clear."""
+
+from __future__ import annotations
+
+import re
+from collections.abc import Iterable, Mapping
+
+from validators.engine.model import ValidatorSpec
+
+MASK = "***"
+SECRET_KEY = re.compile(
+    r"pass(word|wd|phrase)?|secret|token|api[_-]?key|apikey|auth|credential|private[_-]?key|"
+    r"session|cookie|dsn|signature|access[_-]?key|client[_-]?key",
+    re.IGNORECASE,
+)
+MIN_SECRET_LEN = 4  # shorter values would mask ordinary words
+
+
+def looks_secret(key: str) -> bool:
+    return bool(SECRET_KEY.search(key))
+
+
+def secret_values(spec: ValidatorSpec) -> tuple[str, ...]:
+    env = spec.options.get("env")
+    if not isinstance(env, Mapping):
+        return ()
+    listed = set(spec.redact)
+    values = {str(v) for k, v in env.items() if looks_secret(str(k)) or k in listed}
+    # Longest first, so that a secret containing another is masked whole.
+    return tuple(sorted((v for v in values if len(v) >= MIN_SECRET_LEN), key=len, reverse=True))
+
+
+def redact(text: str, secrets: Iterable[str]) -> str:
+    for value in secrets:
+        if value in text:
+            text = text.replace(value, MASK)
+    return text
+
+
+def redact_bytes(data: bytes, secrets: Iterable[bytes]) -> bytes:
+    for value in secrets:
+        if value in data:
+            data = data.replace(value, MASK.encode())
+    return data
+
+
+def shown_options(spec: ValidatorSpec) -> dict[str, object]:
+    """The options as they may be displayed: secret env values masked, and secrets masked
+    wherever else they appear (a command line that spells one out)."""
+    secrets = secret_values(spec)
+    listed = set(spec.redact)
+    shown: dict[str, object] = {}
+    for key, value in spec.options.items():
+        if key == "env" and isinstance(value, Mapping):
+            shown[key] = {
+                k: MASK if looks_secret(str(k)) or k in listed else redact(str(v), secrets) for k, v in value.items()
+            }
+        elif isinstance(value, str):
+            shown[key] = redact(value, secrets)
+        else:
+            shown[key] = value
+    return shown

@@ -1,0 +1,88 @@
+"""A cgroup v2 per started command, where this machine lets us make one: every process the
+command starts stays in it, whatever it does with its environment, session or parent, so ending
+the cgroup ends them all. Optional: without a writable cgroup2 mount, nothing here is used."""
+
+from __future__ import annotations
+
+import contextlib
+import os
+from pathlib import Path
+
+_base: Path | bool | None = False  # False: not looked for yet
+
+
+def _own_cgroup_dir() -> Path | None:
+    try:
+        mounts = Path("/proc/self/mountinfo").read_text().splitlines()
+        membership = Path("/proc/self/cgroup").read_text().splitlines()
+    except OSError:
+        return None
+    mount = next((line.split()[4] for line in mounts if " - cgroup2 " in line), None)
+    path = next((line[3:] for line in membership if line.startswith("0::")), None)
+    if mount is None or path is None:
+        return None
+    return Path(mount) / path.lstrip("/")
+
+
+def _writable_base() -> Path | None:
+    global _base
+    if os.environ.get("CHECKDECK_CGROUPS", "1") == "0":
+        return None  # the documented opt-out; the other nets still apply
+    if _base is False:
+        _base = None
+        own = _own_cgroup_dir()
+        if own is not None:
+            probe = own / f"checkdeck-probe-{os.getpid()}"
+            try:
+                probe.mkdir()
+                probe.rmdir()
+                _base = own
+            except OSError:
+                _base = None
+    return _base if isinstance(_base, Path) else None
+
+
+class Cgroup:
+    def __init__(self, path: Path) -> None:
+        self.path = path
+
+    @classmethod
+    def create(cls, name: str) -> Cgroup | None:
+        base = _writable_base()
+        if base is None:
+            return None
+        try:
+            (base / name).mkdir()
+        except OSError:
+            return None
+        return cls(base / name)
+
+    @property
+    def procs_file(self) -> Path:
+        return self.path / "cgroup.procs"
+
+    def pids(self) -> set[int]:
+        try:
+            return {int(x) for x in self.procs_file.read_text().split()}
+        except (OSError, ValueError):
+            return set()
+
+    def kill(self) -> bool:
+        """SIGKILL every member at once (kernel 5.14+); False where that is not offered."""
+        try:
+            (self.path / "cgroup.kill").write_text("1")
+        except OSError:
+            return False
+        return True
+
+    def remove(self) -> None:
+        with contextlib.suppress(OSError):
+            self.path.rmdir()
+
+
+def wrap(argv: list[str], cgroup: Cgroup | None) -> list[str]:
+    """argv that first moves itself into the cgroup, then execs the command: nothing the command
+    starts can be outside it. Where the move fails the command still runs."""
+    if cgroup is None:
+        return argv
+    return ["/bin/sh", "-c", 'echo 0 > "$1" 2>/dev/null; shift; exec "$@"', "checkdeck", str(cgroup.procs_file), *argv]
