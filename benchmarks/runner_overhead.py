@@ -37,7 +37,8 @@ async def checkdeck(n: int, concurrency: int, project: Path) -> None:
     specs = [ValidatorSpec(f"v{i}", "command", {"run": COMMAND}) for i in range(n)]
     async with Runner(specs, project_dir=project, factory=create, concurrency=concurrency) as runner:
         summary = await runner.run_all()
-    assert all(r.status == "passed" for r in summary.results)
+    bad = [(r.name, r.status.value, r.summary) for r in summary.results if r.status != "passed"]
+    assert not bad, bad
 
 
 def timed(fn: object, *args: object) -> float:

@@ -67,3 +67,54 @@ def test_why_names_file_line_and_pattern(tmp_path: Path, capsys: pytest.CaptureF
     assert capsys.readouterr().out.startswith(
         "excluded  .dockerignore:3:**/monitoring/\tapp/services/monitoring/health.py  (directory app/services/monitoring/"
     )
+
+
+def test_why_says_never_sent_for_what_no_build_can_see(tmp_path: Path, capsys: pytest.CaptureFixture[str]) -> None:
+    import socket
+
+    root = make(tmp_path)
+    sock = socket.socket(socket.AF_UNIX)
+    sock.bind(str(root / "app.sock"))
+    try:
+        paths = ["app.sock", "link/main.py", "../../etc/passwd", "nothing/here.txt", "app/main.py"]
+        assert main(["context", "why", "-C", str(root), *paths]) == 0
+    finally:
+        sock.close()
+    lines = capsys.readouterr().out.splitlines()
+    by_path = {line.split("\t")[1].split("  (")[0]: line for line in lines}
+    assert by_path["app.sock"].startswith("excluded") and "a socket: the build does not send it" in by_path["app.sock"]
+    assert "link is a symlink" in by_path["link/main.py"] and by_path["link/main.py"].startswith("excluded")
+    assert "outside the build context" in by_path["../../etc/passwd"]
+    assert "no such file in the build context" in by_path["nothing/here.txt"]
+    assert by_path["app/main.py"].startswith("sent")
+
+
+def test_a_missing_dockerfile_is_an_error(tmp_path: Path, capsys: pytest.CaptureFixture[str]) -> None:
+    root = make(tmp_path)
+    assert main(["context", "ls", str(root), "-f", str(tmp_path / "nonexistent" / "Dockerfile")]) == 2
+    assert "no such Dockerfile" in capsys.readouterr().err
+
+
+def odd_names(tmp_path: Path) -> Path:
+    import os
+
+    root = tmp_path / "ctx"
+    root.mkdir()
+    (root / "two\nlines.txt").write_text("x")
+    (root / os.fsdecode(b"caf\xe9.txt")).write_text("x")
+    (root / "plain.txt").write_text("x")
+    return root
+
+
+def test_odd_names_are_quoted_one_per_line(tmp_path: Path, capsys: pytest.CaptureFixture[str]) -> None:
+    root = odd_names(tmp_path)
+    assert main(["context", "ls", str(root)]) == 0
+    out = capsys.readouterr().out.splitlines()
+    assert out == ['"caf\\351.txt"', "plain.txt", '"two\\nlines.txt"']
+
+
+def test_z_gives_the_names_raw(tmp_path: Path, capfdbinary: pytest.CaptureFixture[bytes]) -> None:
+    root = odd_names(tmp_path)
+    assert main(["context", "ls", "-z", str(root)]) == 0
+    raw = capfdbinary.readouterr().out
+    assert raw.split(b"\0") == [b"caf\xe9.txt", b"plain.txt", b"two\nlines.txt", b""]

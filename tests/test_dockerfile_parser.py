@@ -85,3 +85,61 @@ def test_errors_name_the_line() -> None:
 def test_entrypoints(cmd: str, expected: list[tuple[str, str]]) -> None:
     sim = simulate(parse(f"FROM python:3.11\nWORKDIR /srv\n{cmd}\n"), ContextView(FILES))
     assert [(e.kind, e.target) for e in find_entrypoints(sim.final)] == expected
+
+
+@pytest.mark.parametrize(
+    "run",
+    ['python -c "print(1<<x)"', "python -c 'a = 1 <<2'", "echo '<<EOF'", 'sh -c "cat <<EOF"'],
+)
+def test_a_shift_or_a_quoted_heredoc_marker_is_not_a_heredoc(run: str) -> None:
+    df = parse(f"FROM scratch\nRUN {run}\nCOPY really-missing.txt /x\nCOPY app /app\n")
+    [stage] = df.stages
+    assert [(i.keyword, i.line, i.heredocs) for i in stage.instructions] == [
+        ("RUN", 2, ()),
+        ("COPY", 3, ()),
+        ("COPY", 4, ()),
+    ]
+
+
+@pytest.mark.parametrize("marker", ["<<EOF", "<<-EOF", '<<"EOF"', "3<<EOF"])
+def test_heredocs_start_where_buildkit_starts_them(marker: str) -> None:
+    df = parse(f"FROM scratch\nRUN cat {marker}\nCOPY inside.txt /x\nEOF\nCOPY app /app\n")
+    [stage] = df.stages
+    assert [(i.keyword, i.line) for i in stage.instructions] == [("RUN", 2), ("COPY", 5)]
+
+
+def _final(text: str, files: list[str] = FILES) -> object:
+    return simulate(parse(text), ContextView(files)).final
+
+
+def test_python_c_code_imports_are_entrypoints() -> None:
+    final = _final(
+        'FROM python:3.11\nWORKDIR /srv\nCOPY . .\nCMD ["python", "-c", "import app.main; from lib import x"]\n'
+    )
+    assert [(e.kind, e.target) for e in find_entrypoints(final)] == [("module", "app.main"), ("module", "lib")]  # type: ignore[arg-type]
+
+
+def test_an_entrypoint_script_is_read_and_exec_dollar_at_hands_over_to_cmd() -> None:
+    files = [*FILES, "docker/entrypoint.sh", "docker/start.sh"]
+    scripts = {
+        "docker/entrypoint.sh": b'#!/bin/sh\nset -e\npython -m app.migrate\nexec "$@"\n',
+        "docker/start.sh": b"#!/bin/bash\nexec gunicorn \\\n  --bind 0.0.0.0:8000 app.wsgi:application\n",
+    }
+    text = (
+        "FROM python:3.11\nWORKDIR /srv\nCOPY . .\nCOPY docker/entrypoint.sh /entrypoint.sh\n"
+        'ENTRYPOINT ["/entrypoint.sh"]\nCMD ["python", "./scripts/run.py"]\n'
+    )
+    final = simulate(parse(text), ContextView(files)).final
+
+    def read(image_path: str) -> bytes | None:
+        origin = final.tree.files.get(image_path)
+        return scripts.get(origin) if origin else None
+
+    found = find_entrypoints(final, read)
+    assert [(e.kind, e.target, e.source) for e in found] == [
+        ("module", "app.migrate", "ENTRYPOINT script /entrypoint.sh"),
+        ("script", "/srv/scripts/run.py", "CMD"),
+    ]
+    shell = simulate(parse("FROM python:3.11\nWORKDIR /srv\nCOPY . .\nCMD docker/start.sh\n"), ContextView(files)).final
+    found = find_entrypoints(shell, lambda p: scripts.get(shell.tree.files.get(p) or ""))
+    assert [(e.kind, e.target) for e in found] == [("module", "app.wsgi")]

@@ -18,7 +18,7 @@ MONITORING = {
     "app/main.py": "from app.services import monitoring\n",
     "app/services/__init__.py": "",
     "app/services/monitoring/__init__.py": "",
-    ".dockerignore": "**/monitoring/\n",
+    ".dockerignore": "**/monitoring/\n.checkdeck\n",
     "Dockerfile": 'FROM python:3.11\nWORKDIR /srv\nCOPY . .\nCMD ["python", "-m", "app.main"]\n',
 }
 
@@ -78,3 +78,55 @@ async def test_finding_paths_are_relative_to_the_project_when_the_context_is_a_s
     summary, _ = await run_specs(tmp_path, [ValidatorSpec("context", "dockerignore", options)])
     [finding] = summary.results[0].findings
     assert finding.path == "service/app/main.py" and (tmp_path / finding.path).is_file()
+
+
+async def test_clutter_is_one_warning_per_folder_kind_with_its_size(tmp_path: Path) -> None:
+    files = {
+        **MONITORING,
+        ".dockerignore": "nothing-matches\n",
+        ".git/config": "[core]\n",
+        ".git/objects/ab/cdef": "x" * 2041,
+        ".venv/lib/site.py": "",
+        "app/__pycache__/main.cpython-311.pyc": "x" * 10,
+        "app/services/__pycache__/x.pyc": "x" * 10,
+    }
+    root = project(tmp_path, files)
+    summary, _ = await run_specs(root, [ValidatorSpec("context", "dockerignore", {})])
+    clutter = [f for f in summary.results[0].findings if f.rule == "docker/context-clutter"]
+    by_hint = {f.hint: f for f in clutter}
+    assert set(by_hint) == {
+        "add `.git` to .dockerignore",
+        "add `.venv` to .dockerignore",
+        "add `**/__pycache__` to .dockerignore",
+        "add `.checkdeck` to .dockerignore",
+    }
+    git = by_hint["add `.git` to .dockerignore"]
+    assert git.message.startswith(".git/ (2 files, 2.0 KiB)") and "the daemon receives everything" in git.message
+    pycache = by_hint["add `**/__pycache__` to .dockerignore"]
+    assert "app/__pycache__/, app/services/__pycache__/ (2 files" in pycache.message
+    # Files inside .git are not listed one by one as secrets.
+    assert not [
+        f for f in summary.results[0].findings if f.rule == "docker/secret-in-context" and ".git/" in (f.path or "")
+    ]
+
+
+async def test_secrets_are_found_by_content_and_reported_by_path_only(tmp_path: Path) -> None:
+    aws = "AKIA" + "IOSFODNN7EXAMPLE"
+    files = {
+        **MONITORING,
+        ".dockerignore": ".checkdeck\n",
+        "deploy_key": "-----BEGIN OPENSSH PRIVATE KEY-----\nb3BlbnNzaC1rZXktdjEAAAA\n-----END OPENSSH PRIVATE KEY-----\n",
+        "gcp.json": '{"type": "service_account", "project_id": "p", "private_key_id": "1", "private_key": "k"}',
+        "app/settings.py": f'AWS_KEY = "{aws}"\n',
+        "prod.env": "DEBUG=0\n",
+        "ca.crt": "-----BEGIN CERTIFICATE-----\nMIIB\n-----END CERTIFICATE-----\n",
+        ".env.example": "API_TOKEN=changeme\n",
+        "docs/keys.md": "Never commit -----BEGIN RSA PRIVATE KEY----- blocks.\n",
+    }
+    summary, _ = await run_specs(project(tmp_path, files), [ValidatorSpec("context", "dockerignore", {})])
+    found = {f.path: f.message for f in summary.results[0].findings if f.rule == "docker/secret-in-context"}
+    assert set(found) == {"deploy_key", "gcp.json", "app/settings.py", "prod.env"}
+    assert "holds a private key" in found["deploy_key"]
+    assert "holds a cloud service-account key" in found["gcp.json"]
+    assert "holds an AWS access key" in found["app/settings.py"]
+    assert all(aws not in message and "b3Blbn" not in message for message in found.values())

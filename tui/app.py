@@ -582,6 +582,14 @@ class CheckdeckApp(App[int]):
         yield SystemCommand("Rerun all", "Run every validator again", self.action_rerun_all)
         yield SystemCommand("Rerun failed", "Run the failed validators again", self.action_rerun_failed)
         yield SystemCommand("Cancel all", "Stop every running validator", self.action_cancel_all)
+        for kind in sorted({s.spec.kind for s in self.states.values()}):
+            names = [n for n, s in self.states.items() if s.spec.kind == kind]
+            if len(names) > 1:
+                yield SystemCommand(
+                    f"Rerun every {kind}",
+                    f"Run the {len(names)} {kind} validators again",
+                    functools.partial(self._names, names),
+                )
         for name in self.states:
             yield SystemCommand(f"Rerun {name}", f"Run {name} again", functools.partial(self._names, [name]))
             yield SystemCommand(f"Cancel {name}", f"Stop {name}", functools.partial(self._cancel_one, name))

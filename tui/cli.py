@@ -3,7 +3,6 @@
 from __future__ import annotations
 
 import argparse
-import dataclasses
 import difflib
 import signal
 import sys
@@ -54,7 +53,9 @@ def build_parser() -> argparse.ArgumentParser:
     sub = parser.add_subparsers(dest="command")
     run = sub.add_parser("run", help="run headless and exit with the result")
     _common(run)
-    run.add_argument("--only", nargs="+", metavar="NAME", action="extend", help="run only these validators")
+    run.add_argument(
+        "--only", nargs="+", metavar="NAME", action="extend", help="run only these validators, or every one of a kind"
+    )
     run.add_argument(
         "--export",
         nargs="+",
@@ -77,7 +78,7 @@ def build_parser() -> argparse.ArgumentParser:
 def load(path: Path, config_path: Path | None) -> Config:
     if config_path is not None:
         # An explicit config file may live anywhere; the project is the given directory.
-        return dataclasses.replace(load_config(config_path), project_dir=path.resolve())
+        return load_config(config_path, path)
     if not path.exists():
         raise FileNotFoundError(f"{path}: no such directory")
     found = find_config(path)
@@ -85,6 +86,27 @@ def load(path: Path, config_path: Path | None) -> Config:
         return load_config(found)
     project = path.resolve()
     return Config(project, None, tuple(detect(project)))
+
+
+def select(config: Config, wanted: Sequence[str]) -> list[str]:
+    """Validator names for `--only`: each item a validator's name or a kind (every validator
+    of that kind), in config order."""
+    names = [s.name for s in config.validators]
+    kinds = sorted({s.kind for s in config.validators})
+    chosen: set[str] = set()
+    for item in wanted:
+        if item in names:
+            chosen.add(item)
+        elif item in kinds:
+            chosen |= {s.name for s in config.validators if s.kind == item}
+        else:
+            close = difflib.get_close_matches(item, [*names, *kinds], n=1)
+            hint = f"; did you mean {close[0]!r}?" if close else ""
+            raise ValueError(
+                f"--only {item}: no validator or kind of that name{hint} "
+                f"(validators: {', '.join(names) or 'none'}; kinds: {', '.join(kinds) or 'none'})"
+            )
+    return [n for n in names if n in chosen]
 
 
 def _interrupt(signum: int, frame: object) -> None:
@@ -128,14 +150,11 @@ def _main(args_list: list[str], use_sub: bool) -> int:
         return cmd_init(config, args.force)
     only: list[str] | None = getattr(args, "only", None)
     exports: list[Path] = getattr(args, "export", [])
-    names = [s.name for s in config.validators]
-    for name in only or []:
-        if name not in names:
-            close = difflib.get_close_matches(name, names, n=1)
-            return _fail(
-                f"--only {name}: no such validator"
-                + (f"; did you mean {close[0]!r}?" if close else f" (have: {', '.join(names)})")
-            )
+    if only:
+        try:
+            only = select(config, only)
+        except ValueError as exc:
+            return _fail(str(exc))
     # Only a run needs the exporters and the runner: `list` and `init` stay quick to start.
     from validators.exports import ExportError, renderer_for
 

@@ -16,6 +16,7 @@ def add_parser(sub: argparse._SubParsersAction[argparse.ArgumentParser]) -> None
     ls.add_argument("dir", nargs="?", default=".", type=Path, help="the build context (default: .)")
     _common(ls)
     ls.add_argument("--size", action="store_true", help="print the total size and the largest directories instead")
+    ls.add_argument("-z", dest="zero", action="store_true", help="NUL-separated raw names, like `git ls-files -z`")
     why = inner.add_parser("why", help="say whether each path is sent and which .dockerignore line decided")
     why.add_argument("paths", nargs="+", metavar="PATH", help="paths relative to the context")
     why.add_argument("-C", "--context", dest="dir", default=Path("."), type=Path, help="the build context (default: .)")

@@ -3,11 +3,16 @@
 from __future__ import annotations
 
 import argparse
+import os
+import re
 import sys
 from pathlib import Path
 
 from validators.docker.build_context import ContextReport, ContextSpec, compute, explain
 from validators.docker.sizes import human_size, largest_dirs
+
+_PLAIN = re.compile(r'[^\x00-\x1f\x7f"\\\ud800-\udfff]*')
+_ESCAPES = {"\n": "\\n", "\t": "\\t", "\r": "\\r", '"': '\\"', "\\": "\\\\"}
 
 
 def _report(args: argparse.Namespace) -> ContextReport:
@@ -29,9 +34,29 @@ def _fail(report: ContextReport) -> int:
     return 1
 
 
+def quoted(path: str) -> str:
+    """One line per name, like `git ls-files`: a name with a newline, a control character, a
+    backslash, a quote or bytes that are not UTF-8 is C-quoted."""
+    if _PLAIN.fullmatch(path):
+        return path
+    out = []
+    for byte in os.fsencode(path):
+        ch = chr(byte)
+        if ch in _ESCAPES:
+            out.append(_ESCAPES[ch])
+        elif 0x20 <= byte < 0x7F:
+            out.append(ch)
+        else:
+            out.append(f"\\{byte:03o}")
+    return '"' + "".join(out) + '"'
+
+
 def run(args: argparse.Namespace) -> int:
     if not args.dir.is_dir():
         print(f"checkdeck: {args.dir}: not a directory", file=sys.stderr)
+        return 2
+    if args.file is not None and not args.file.is_file():
+        print(f"checkdeck: {args.file}: no such Dockerfile", file=sys.stderr)
         return 2
     report = _report(args)
     if report.error is not None:
@@ -44,9 +69,12 @@ def run(args: argparse.Namespace) -> int:
             for path, size, count in largest_dirs(report.entries, limit=15):
                 print(f"{human_size(size):>10}  {count:>7} files  {path}/")
             return 0
-        out = sys.stdout
-        for path in report.paths:
-            out.write(path + "\n")
+        if args.zero:
+            sys.stdout.flush()
+            sys.stdout.buffer.write(b"".join(os.fsencode(p) + b"\0" for p in report.paths))
+            sys.stdout.buffer.flush()
+            return 0
+        sys.stdout.write("".join(quoted(p) + "\n" for p in report.paths))
         return 0
     ignore_name = _relative(report.ignore_file, args.dir) if report.ignore_file else ".dockerignore"
     for path in args.paths:
@@ -58,7 +86,7 @@ def run(args: argparse.Namespace) -> int:
             source = f"docker-cli::{verdict.line.pattern}"
         else:
             source = "::"
-        print(f"{state}  {source}\t{verdict.path}  ({verdict.reason})")
+        print(f"{state}  {source}\t{quoted(verdict.path)}  ({verdict.reason})")
     return 0
 
 

@@ -8,7 +8,7 @@ import contextlib
 import os
 import sys
 from collections.abc import Iterator
-from typing import TextIO
+from typing import BinaryIO, TextIO
 
 from validators.process.terminal_text import terminal_safe
 
@@ -40,6 +40,11 @@ class SafeStream:
 
     def fileno(self) -> int:
         return self._target.fileno()
+
+    @property
+    def buffer(self) -> BinaryIO:
+        """The raw bytes underneath, for output that is data (`context ls -z`), not text."""
+        return self._target.buffer
 
     @property
     def encoding(self) -> str:

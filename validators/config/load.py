@@ -69,7 +69,8 @@ def _suggest(word: str, choices: tuple[str, ...] | list[str]) -> str:
     return f"; did you mean {close[0]!r}?" if close else f"; valid keys: {', '.join(choices)}"
 
 
-def load_config(path: Path) -> Config:
+def load_config(path: Path, project_dir: Path | None = None) -> Config:
+    """The config in `path`, for the project in `project_dir` (default: the file's folder)."""
     path = path.resolve()
     try:
         raw = path.read_bytes()
@@ -96,14 +97,16 @@ def load_config(path: Path) -> Config:
     table: object = data
     for part in prefix:
         table = table.get(part, {}) if isinstance(table, dict) else {}
-    loader = _Loader(path, KeyLocator(text, prefix), "tool.checkdeck." if is_pyproject else "")
+    project = project_dir.resolve() if project_dir is not None else path.parent
+    loader = _Loader(path, KeyLocator(text, prefix), "tool.checkdeck." if is_pyproject else "", project)
     assert isinstance(table, dict)
     return loader.load(table)
 
 
 class _Loader:
-    def __init__(self, path: Path, locator: KeyLocator, key_prefix: str) -> None:
+    def __init__(self, path: Path, locator: KeyLocator, key_prefix: str, project_dir: Path) -> None:
         self.path = path
+        self.project_dir = project_dir
         self.locator = locator
         self.key_prefix = key_prefix
         self.problems: list[Problem] = []
@@ -127,20 +130,22 @@ class _Loader:
             raw = []
         seen: dict[str, int] = {}
         for index, entry in enumerate(raw):
-            spec = self._validator(index, entry)
-            if spec is None:
+            configured = self._validator(index, entry)
+            if configured is None:
                 continue
-            if spec.name in seen:
-                self.problem(
-                    ("validators", index, "name"),
-                    f"duplicate name {spec.name!r} (also validator #{seen[spec.name] + 1})",
-                )
-                continue
-            seen[spec.name] = index
-            specs.append(spec)
+            # A kind may make several validators of one entry: one per Dockerfile, say.
+            for spec in registry.expand(configured, self.project_dir):
+                if spec.name in seen:
+                    self.problem(
+                        ("validators", index, "name"),
+                        f"duplicate name {spec.name!r} (also validator #{seen[spec.name] + 1})",
+                    )
+                    continue
+                seen[spec.name] = index
+                specs.append(spec)
         if self.problems:
             raise ConfigError(self.problems)
-        return Config(self.path.parent, self.path, tuple(specs), concurrency, timeout)
+        return Config(self.project_dir, self.path, tuple(specs), concurrency, timeout)
 
     def _concurrency(self, value: object) -> int | None:
         if value is None:

@@ -17,10 +17,11 @@ import pathspec
 
 from validators.docker.build_context import INJECTED_DOCKERFILE, ContextReport, ContextSpec, compute, explain
 from validators.docker.dockerfile import DockerfileError, parse
-from validators.docker.entrypoints import Entrypoint, find_entrypoints, from_config
+from validators.docker.entrypoints import Entrypoint, find_entrypoints_explained, from_config
+from validators.docker.hygiene import Clutter, find_clutter
 from validators.docker.ignorefile import IgnoreLine
-from validators.docker.image import ContextView, Simulation, simulate
-from validators.docker.secrets import secret_reason
+from validators.docker.image import ContextView, Simulation, StageState, simulate
+from validators.docker.secrets import secret_in_content, secret_reason, worth_reading
 from validators.docker.walk import Walker
 from validators.engine.safe_read import read_regular
 from validators.pyimports.cache import ScanCache
@@ -95,6 +96,8 @@ class ImportCheck:
     analysis: Analysis
     reused: bool  # taken from the cache: no input changed
     gaps: tuple[ModuleGap, ...]
+    # No entrypoint was understood, so the packages the image copies were checked instead.
+    fallback: bool = False
 
 
 @dataclass
@@ -107,9 +110,11 @@ class DockerfileAnalysis:
     ignore_rel: str | None = None
     difference: BuilderDifference | None = None
     sources: list[SourceUse] = field(default_factory=list)
-    imports: ImportCheck | None = None  # None when no entrypoint was found or configured
+    imports: ImportCheck | None = None  # None when nothing Python could be followed
+    not_understood: list[str] = field(default_factory=list)  # commands tried as entrypoints
     required_excluded: list[RequiredExcluded] = field(default_factory=list)
     secrets: list[tuple[str, str]] = field(default_factory=list)  # (path, why it looks secret)
+    clutter: list[Clutter] = field(default_factory=list)  # folders that should not be sent
 
 
 def relative(path: Path, base: Path) -> str:
@@ -231,7 +236,7 @@ def analyse_dockerfile(
         )
     full_files = _all_files(target.context)
     full_sim = simulate(dockerfile, ContextView(full_files), target.target)
-    out.imports = _check_imports(
+    out.imports, out.not_understood = _check_imports(
         report, sim, full_sim, full_files, target, cache, checks.entrypoints, checks.detect_entrypoints
     )
     if checks.required:
@@ -240,9 +245,17 @@ def analyse_dockerfile(
         for path in full_files:
             if spec_required.match_file(path) and path not in sent:
                 out.required_excluded.append(RequiredExcluded(path, explain(report, path).line))
+    out.clutter = find_clutter(report.entries)
     if checks.secrets:
+        # Files inside a clutter folder are said once, with the folder, not once each.
+        cluttered = tuple(f + "/" for c in out.clutter for f in c.folders)
         for entry in report.entries:
+            if entry.path.startswith(cluttered):
+                continue
             secret = secret_reason(entry.path)
+            if secret is None and entry.kind == "file" and worth_reading(entry.path, entry.size):
+                found = cache.fact(str(target.context / entry.path), _credential_kind)
+                secret = f"holds {found}" if found else None
             if secret:
                 out.secrets.append((entry.path, secret))
     return out
@@ -257,9 +270,22 @@ def _check_imports(
     cache: ScanCache,
     extra: Sequence[str],
     detect: bool,
-) -> ImportCheck | None:
+) -> tuple[ImportCheck | None, list[str]]:
     final = full_sim.final
-    starts: list[Entrypoint] = find_entrypoints(final) if detect else []
+
+    def read_image_file(image_path: str) -> bytes | None:
+        origin = final.tree.files.get(image_path)
+        if not origin:
+            return None
+        try:
+            return read_regular(target.context / origin)[: 256 * 1024]
+        except OSError:
+            return None
+
+    starts: list[Entrypoint] = []
+    tried: list[str] = []
+    if detect:
+        starts, tried = find_entrypoints_explained(final, read_image_file)
     starts += [
         Entrypoint(
             e.kind,
@@ -269,8 +295,13 @@ def _check_imports(
         )
         for e in from_config(list(extra))
     ]
+    fallback = False
     if not starts:
-        return None
+        # "passed" must not mean "checked nothing": follow the packages the image copies.
+        starts = _image_packages(sim.final)  # what the real image has, not the unfiltered one
+        fallback = True
+    if not starts:
+        return None, tried
     roots: list[str] = []
     for e in starts:
         root = posixpath.dirname(e.target) if e.kind == "script" else final.workdir
@@ -319,7 +350,26 @@ def _check_imports(
         analysis = analyse(run_starts, full_tree, sent_tree, roots, read, repo.find)
         cache.store_analysis(key, [context_root + p for p in analysis.read], analysis.encode())
     gaps = tuple(_gap(miss, report, full_tree) for miss in analysis.missing)
-    return ImportCheck(tuple(starts), tuple(roots), analysis, reused, gaps)
+    return ImportCheck(tuple(starts), tuple(roots), analysis, reused, gaps, fallback), tried
+
+
+def _credential_kind(path: str) -> str | None:
+    return secret_in_content(Path(path))
+
+
+def _image_packages(final: StageState) -> list[Entrypoint]:
+    """Every module of the regular packages the image has in its working directory."""
+    prefix = final.workdir.rstrip("/") + "/"
+    inside = [p[len(prefix) :] for p in final.tree.files if p.startswith(prefix) and p.endswith(".py")]
+    packages = {rel.split("/")[0] for rel in inside if rel.count("/") == 1 and rel.endswith("/__init__.py")}
+    modules = set()
+    for rel in inside:
+        parts = rel[: -len(".py")].split("/")
+        if parts[-1] == "__init__":
+            parts = parts[:-1]
+        if parts and parts[0] in packages and all(part.isidentifier() for part in parts):
+            modules.add(".".join(parts))
+    return [Entrypoint("module", name, None, "the image's own packages") for name in sorted(modules)]
 
 
 def _gap(miss: MissingModule, report: ContextReport, full: FileTree) -> ModuleGap:

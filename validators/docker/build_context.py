@@ -4,6 +4,7 @@ build, and the line that decided each path."""
 from __future__ import annotations
 
 import os
+import stat
 from collections.abc import Sequence
 from dataclasses import dataclass, field
 from pathlib import Path
@@ -245,4 +246,30 @@ def explain(report: ContextReport, path: str) -> Explanation:
         return Explanation(path, False, line, "sent, then deleted by the daemon (its matcher excludes it)")
     if excluded:
         return Explanation(path, False, line, "excluded")
+    if not sent:
+        return Explanation(path, False, line, _never_sent(report, path))
     return Explanation(path, True, line, "re-included" if line is not None else "no pattern matched")
+
+
+def _never_sent(report: ContextReport, path: str) -> str:
+    """Why a path no pattern excludes is still not in the context."""
+    root = report.spec.context_dir
+    if path.startswith("../") or path == ".." or os.path.isabs(path):
+        return "outside the build context: a build never sees it"
+    parts = path.split("/")
+    for depth in range(1, len(parts)):
+        if os.path.islink(root.joinpath(*parts[:depth])):
+            link = "/".join(parts[:depth])
+            return f"{link} is a symlink: the build sends the link itself, not what it points to"
+    if report.walk and any(path == u or path.startswith(u.rstrip("/") + "/") for u in report.walk.unreadable):
+        return "in a directory that cannot be read: the build fails there"
+    try:
+        mode = os.lstat(root / path).st_mode
+    except FileNotFoundError:
+        return "no such file in the build context"
+    except OSError as exc:
+        return f"cannot be examined: {exc.strerror or exc}"
+    if stat.S_ISDIR(mode):
+        return "a directory: its files are sent, not the directory itself"
+    kind = {stat.S_IFSOCK: "a socket", stat.S_IFIFO: "a named pipe", stat.S_IFCHR: "a device", stat.S_IFBLK: "a device"}
+    return f"{kind.get(stat.S_IFMT(mode), 'not a regular file')}: the build does not send it"

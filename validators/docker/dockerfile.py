@@ -9,7 +9,9 @@ import shlex
 from dataclasses import dataclass, field
 
 _DIRECTIVE = re.compile(r"^#\s*([a-zA-Z][a-zA-Z0-9]*)\s*=\s*(.+?)\s*$")
-_HEREDOC = re.compile(r"<<-?\s*([\"']?)([A-Za-z_][A-Za-z0-9_]*)\1")
+# BuildKit's rule (frontend/dockerfile/parser): a heredoc is a whole shell word of the form
+# [fd]<<[-]NAME, after quotes are taken into account; `print(1<<x)` inside quotes is not one.
+_HEREDOC_WORD = re.compile(r"^(\d*)<<(-?)([^<]*)$")
 _VAR = re.compile(r"\$(?:\{([A-Za-z_][A-Za-z0-9_]*)(?:(:?[-+])([^}]*))?\}|([A-Za-z_][A-Za-z0-9_]*))")
 
 
@@ -93,6 +95,50 @@ def shell_words(text: str) -> list[str]:
         return text.split()
 
 
+def _raw_words(line: str) -> list[str]:
+    """Shell words with their quotes kept, as BuildKit's lexer gives them (RawQuotes)."""
+    words: list[str] = []
+    current: list[str] = []
+    quote: str | None = None
+    escaped = False
+    for ch in line:
+        if escaped:
+            current.append(ch)
+            escaped = False
+        elif ch == "\\" and quote != "'":
+            current.append(ch)
+            escaped = True
+        elif quote is not None:
+            current.append(ch)
+            if ch == quote:
+                quote = None
+        elif ch in "'\"":
+            current.append(ch)
+            quote = ch
+        elif ch.isspace():
+            if current:
+                words.append("".join(current))
+                current = []
+        else:
+            current.append(ch)
+    if current:
+        words.append("".join(current))
+    return words
+
+
+def heredoc_names(args: str) -> list[str]:
+    names = []
+    for word in _raw_words(args):
+        m = _HEREDOC_WORD.match(word)
+        if m:
+            name = m.group(3).strip()
+            if len(name) >= 2 and name[0] == name[-1] and name[0] in "'\"":
+                name = name[1:-1]
+            if name:
+                names.append(name)
+    return names
+
+
 def parse(text: str, path: str = "Dockerfile") -> Dockerfile:
     lines = text.splitlines()
     escape = "\\"
@@ -137,8 +183,7 @@ def parse(text: str, path: str = "Dockerfile") -> Dockerfile:
         keyword = keyword.upper()
         heredocs = []
         if keyword in ("RUN", "COPY", "ADD"):
-            for m in _HEREDOC.finditer(args):
-                heredocs.append(m.group(2))
+            heredocs = heredoc_names(args)
             for name in heredocs:
                 # Skip the heredoc body up to its terminator line.
                 while i < len(lines) and lines[i].strip() != name:

@@ -45,6 +45,10 @@ class Validator(ABC):
         """One line saying what this validator targets (a command, a Dockerfile)."""
         return self.kind
 
+    def target(self) -> str:
+        """What it checks, plainly, for reports: a command line, a Dockerfile's path, a URL."""
+        return self.describe()
+
     @abstractmethod
     async def run(self, ctx: RunContext) -> Outcome:
         """Do the check, reporting log lines, findings and progress through ctx."""

@@ -94,6 +94,7 @@ class ValidatorResult:
     started_at: datetime | None = None
     finished_at: datetime | None = None
     attempt: int = 1
+    target: str = ""  # what it checks: the command line, the Dockerfile, the URL
 
 
 @dataclass(frozen=True)

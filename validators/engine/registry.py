@@ -18,6 +18,9 @@ class KindEntry:
     validator: str  # "module:Class", a Validator subclass
     options: str  # "module:NAME", a Mapping[str, Option]: the kind's config keys
     detect: str  # "module:function", (project_dir) -> list[ValidatorSpec]
+    # "module:function", (spec, project_dir) -> list[ValidatorSpec]: one configured entry as the
+    # validators it stands for (one per Dockerfile); None: the entry is one validator.
+    expand: str | None = None
 
 
 KINDS: dict[str, KindEntry] = {
@@ -30,6 +33,7 @@ KINDS: dict[str, KindEntry] = {
         "validators.kinds.dockerignore.validator:DockerignoreValidator",
         "validators.kinds.dockerignore.options:OPTIONS",
         "validators.kinds.dockerignore.detect:detect",
+        "validators.kinds.dockerignore.detect:expand",
     ),
 }
 
@@ -57,6 +61,17 @@ def detector(kind: str) -> Detector:
     found = _load(KINDS[kind].detect)
     assert callable(found), f"{KINDS[kind].detect} is not callable"
     return found
+
+
+def expand(spec: ValidatorSpec, project_dir: Path) -> list[ValidatorSpec]:
+    ref = KINDS[spec.kind].expand
+    if ref is None:
+        return [spec]
+    found = _load(ref)
+    assert callable(found), f"{ref} is not callable"
+    specs = found(spec, project_dir)
+    assert isinstance(specs, list)
+    return specs
 
 
 def create(spec: ValidatorSpec, project_dir: Path) -> Validator:

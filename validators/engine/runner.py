@@ -86,8 +86,9 @@ class Runner:
         self._idle.set()
         self.started_at = datetime.now(UTC)
         self._clock = clock
+        self.targets = {s.name: self._target(s) for s in specs}
         self.results: dict[str, ValidatorResult] = {
-            s.name: ValidatorResult(s.name, s.kind, Status.PENDING, 0.0, "") for s in specs
+            s.name: ValidatorResult(s.name, s.kind, Status.PENDING, 0.0, "", target=self.targets[s.name]) for s in specs
         }
 
     # Lifetime
@@ -161,7 +162,9 @@ class Runner:
         chosen = set(self.specs) if names is None else set(names)
         for name, result in self.results.items():
             if name not in chosen and result.status is Status.PENDING:
-                self.results[name] = ValidatorResult(name, result.kind, Status.SKIPPED, 0.0, "not selected")
+                self.results[name] = ValidatorResult(
+                    name, result.kind, Status.SKIPPED, 0.0, "not selected", target=result.target
+                )
         self.start([name for name in self.specs if name in chosen])
         await self.wait_idle()
         summary = self.summary()
@@ -238,6 +241,7 @@ class Runner:
                     started_at=started,
                     finished_at=finished,
                     attempt=attempt,
+                    target=self.targets[spec.name],
                 )
                 # A newer attempt owns the slot in `results` once it has started.
                 if self._executions.get(spec.name) is execution:
@@ -286,8 +290,16 @@ class Runner:
             return Outcome(Status.ERROR, f"{type(root).__name__}: {last[-1] if last else ''}".strip(": "))
         return outcome
 
+    def _target(self, spec: ValidatorSpec) -> str:
+        try:
+            return redact(self._factory(spec, self.project_dir).target(), secret_values(spec))
+        except Exception:  # a validator that cannot even say what it checks fails when it runs
+            return ""
+
     async def _set_status(self, spec: ValidatorSpec, attempt: int, status: Status, summary: str) -> None:
-        self.results[spec.name] = ValidatorResult(spec.name, spec.kind, status, 0.0, summary, attempt=attempt)
+        self.results[spec.name] = ValidatorResult(
+            spec.name, spec.kind, status, 0.0, summary, attempt=attempt, target=self.targets[spec.name]
+        )
         await self._events.publish(StatusChanged(spec.name, attempt, status, datetime.now(UTC), summary))
 
 

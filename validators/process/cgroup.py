@@ -6,6 +6,8 @@ from __future__ import annotations
 
 import contextlib
 import os
+import subprocess
+import time
 from pathlib import Path
 
 _base: Path | bool | None = False  # False: not looked for yet
@@ -31,15 +33,36 @@ def _writable_base() -> Path | None:
     if _base is False:
         _base = None
         own = _own_cgroup_dir()
-        if own is not None:
-            probe = own / f"checkdeck-probe-{os.getpid()}"
-            try:
-                probe.mkdir()
-                probe.rmdir()
-                _base = own
-            except OSError:
-                _base = None
+        if own is not None and _moving_works(own / f"checkdeck-probe-{os.getpid()}"):
+            _base = own
     return _base if isinstance(_base, Path) else None
+
+
+def _moving_works(probe: Path) -> bool:
+    """Once per process: can a command move itself into a cgroup we make (delegation rules may
+    forbid it even where mkdir works)? Then the cgroup alone says what a command left running."""
+    try:
+        probe.mkdir()
+    except OSError:
+        return False
+    try:
+        done = subprocess.run(
+            ["/bin/sh", "-c", 'echo 0 > "$1" && cat "$1"', "checkdeck", str(probe / "cgroup.procs")],
+            capture_output=True,
+            timeout=10,
+            check=False,
+        )
+        return done.returncode == 0 and bool(done.stdout.split())
+    except (OSError, subprocess.SubprocessError):
+        return False
+    finally:
+        deadline = time.monotonic() + 2
+        while time.monotonic() < deadline:
+            try:
+                probe.rmdir()
+                break
+            except OSError:
+                time.sleep(0.01)
 
 
 class Cgroup:

@@ -112,6 +112,12 @@ async def terminate_tree(group: Group, grace_s: float) -> int:
     """TERM the whole tree, wait up to grace_s, KILL the rest. Returns how many were signalled."""
     pids = members(group)
     signal_group(group, pids, signal.SIGTERM)
+    if not pids:
+        # Nothing was left running (the usual case): nothing to wait for or escalate.
+        if group.cgroup is not None:
+            group.cgroup.kill()
+        reap_orphans()
+        return 0
     with anyio.move_on_after(grace_s):
         while members(group) & pids:
             await anyio.sleep(0.02)
@@ -144,6 +150,9 @@ async def run_process(
     cgroup = Cgroup.create(f"checkdeck-{os.getpid()}-{token[:12]}")
     child_env = dict(os.environ if env is None else env)
     child_env[TOKEN_VAR] = token
+    # The watchdog hears of the command before it exists: checkdeck may be killed the moment
+    # after the process starts, before it knows its PID.
+    LIFELINE.add(token, 0, 0.0, str(cgroup.path) if cgroup else None)
     try:
         # Shielded: a cancel that lands while the process is being created would otherwise
         # leave it running with nobody to end it.
@@ -158,15 +167,17 @@ async def run_process(
                 start_new_session=True,
             )
     except BaseException:
+        LIFELINE.remove(token)
         if cgroup is not None:
             cgroup.remove()
         raise
     # Anything the command starts is younger than its leader; psutil's clock for start times is
     # not time.time() (it counts from boot), so the leader's own start time is the reference.
     since = start_time(process.pid)
-    group = Group(process.pid, token, since, cgroup)
+    # The machine was checked to let commands join our cgroups: the cgroup alone is the truth.
+    group = Group(process.pid, token, since, cgroup, in_cgroup=cgroup is not None)
     register(group)
-    LIFELINE.add(group.leader, token, since, str(cgroup.path) if cgroup else None)
+    LIFELINE.add(token, group.leader, since, str(cgroup.path) if cgroup else None)
     if on_start is not None:
         on_start(group.leader)
     leftovers = 0
@@ -205,7 +216,7 @@ async def run_process(
                 await process.wait()
             await process.aclose()
             unregister(group)
-            LIFELINE.remove(group.leader)
+            LIFELINE.remove(token)
             if cgroup is not None:
                 cgroup.remove()
     assert process.returncode is not None

@@ -38,6 +38,7 @@ class Group:
     since: float  # the leader's start time, on psutil's clock; 0 when unknown
     cgroup: Cgroup | None = None
     seen: set[int] = field(default_factory=set)  # every member found so far
+    in_cgroup: bool = False  # the cgroup was seen holding the command: it alone is the truth
 
 
 _live: dict[int, Group] = {}  # by leader: the commands running now
@@ -112,6 +113,18 @@ def _carries(proc: psutil.Process, token: str) -> bool:
 
 def members(group: Group) -> set[int]:
     """Live PIDs that belong to the group's command."""
+    if group.cgroup is not None:
+        inside = group.cgroup.pids()
+        if inside:
+            group.in_cgroup = True
+        if group.in_cgroup:
+            # Nothing leaves a cgroup on its own: no process table needs reading.
+            group.seen |= inside
+            return inside
+    return _members_by_table(group)
+
+
+def _members_by_table(group: Group) -> set[int]:
     found = set(group.cgroup.pids()) if group.cgroup else set()
     try:
         procs = _table()
@@ -215,6 +228,9 @@ def _descendants(proc: psutil.Process) -> list[psutil.Process]:
 def reap_orphans() -> None:
     """Collect the exit status of orphans re-parented to us, so none stays a zombie. Only
     processes in a session of their own: those are never ones asyncio or anyio wait for."""
+    if _spawning:
+        # A leader that exited before it was registered is a zombie asyncio must collect.
+        return
     my_session = os.getsid(0)
     with contextlib.suppress(Exception):  # psutil without /proc
         for child in psutil.Process().children():

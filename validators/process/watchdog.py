@@ -2,8 +2,10 @@
 started if checkdeck itself is killed (SIGKILL leaves it no chance to clean up).
 
 checkdeck holds the write end of a pipe that is this process's stdin and tells it about each
-command it starts and ends ("add LEADER TOKEN SINCE CGROUP", "del LEADER"). End of file means
-checkdeck is gone: everything still listed gets TERM, then KILL. Run as
+command before it starts it ("add TOKEN 0 0 CGROUP": the run token and cgroup are known before
+the process exists), once it runs ("add TOKEN LEADER SINCE CGROUP") and when it has ended
+("del TOKEN"). End of file means checkdeck is gone: everything still listed gets TERM, then
+KILL. Run as
 `python -m validators.process.watchdog`; it imports nothing but psutil."""
 
 from __future__ import annotations
@@ -39,7 +41,7 @@ def _members(entries: list[_Entry]) -> set[int]:
             with contextlib.suppress(OSError, ValueError):
                 found |= {int(x) for x in Path(entry.cgroup, "cgroup.procs").read_text().split()}
     tokens = {e.token for e in entries}
-    leaders = {e.leader for e in entries}
+    leaders = {e.leader for e in entries if e.leader > 0}
     since = min((e.since for e in entries), default=0.0) - 0.05
     me = os.getpid()
     for proc in psutil.process_iter(["create_time", "status"]):
@@ -60,8 +62,9 @@ def _end(entries: list[_Entry]) -> None:
     for sig in (signal.SIGTERM, signal.SIGKILL):
         pids = _members(entries)
         for entry in entries:
-            with contextlib.suppress(OSError):
-                os.killpg(entry.leader, sig)
+            if entry.leader > 0:
+                with contextlib.suppress(OSError):
+                    os.killpg(entry.leader, sig)
         for pid in pids:
             with contextlib.suppress(OSError):
                 os.kill(pid, sig)
@@ -84,13 +87,13 @@ def _end(entries: list[_Entry]) -> None:
 def main() -> None:
     # Not a target of the terminal's Ctrl-C: checkdeck handles that itself.
     signal.signal(signal.SIGINT, signal.SIG_IGN)
-    entries: dict[int, _Entry] = {}
+    entries: dict[str, _Entry] = {}
     for line in sys.stdin:
         parts = line.split()
         if len(parts) == 5 and parts[0] == "add":
-            entries[int(parts[1])] = _Entry(int(parts[1]), parts[2], float(parts[3]), parts[4])
+            entries[parts[1]] = _Entry(int(parts[2]), parts[1], float(parts[3]), parts[4])
         elif len(parts) == 2 and parts[0] == "del":
-            entries.pop(int(parts[1]), None)
+            entries.pop(parts[1], None)
     if entries:
         _end(list(entries.values()))
 
@@ -143,11 +146,12 @@ class Lifeline:
                 self._failed = True
                 self._pipe = None
 
-    def add(self, leader: int, token: str, since: float, cgroup: str | None) -> None:
-        self._send(f"add {leader} {token} {since:.3f} {cgroup or '-'}")
+    def add(self, token: str, leader: int, since: float, cgroup: str | None) -> None:
+        """Before the command starts (leader 0: found by token and cgroup), and once it runs."""
+        self._send(f"add {token} {leader} {since:.3f} {cgroup or '-'}")
 
-    def remove(self, leader: int) -> None:
-        self._send(f"del {leader}")
+    def remove(self, token: str) -> None:
+        self._send(f"del {token}")
 
 
 LIFELINE = Lifeline()

@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import json
 import os
-from collections.abc import Iterable
+from collections.abc import Callable, Iterable
 from concurrent.futures import ProcessPoolExecutor
 from pathlib import Path
 from typing import Any
@@ -68,6 +68,8 @@ class ScanCache:
         self.scanned = 0
         self._dirty = False
         self._analyses_dirty = False
+        self._facts: dict[str, Any] | None = None
+        self._facts_dirty = False
         if path is not None:
             self.analyses = _load(self._analyses_path, "analyses")
 
@@ -172,3 +174,31 @@ class ScanCache:
             data = {"version": VERSION, "analyses": self.analyses}
             write_atomic(self._analyses_path, json.dumps(data, separators=(",", ":")))
             self._analyses_dirty = False
+        if self._facts_dirty:
+            data = {"version": VERSION, "facts": self._facts}
+            write_atomic(self._facts_path, json.dumps(data, separators=(",", ":")))
+            self._facts_dirty = False
+
+    # Facts about a file's content other than its imports (what credential it holds), kept
+    # under the same freshness rule: size, mtime and inode.
+
+    @property
+    def _facts_path(self) -> Path:
+        assert self.path is not None
+        return self.path.with_name(self.path.stem + "-facts.json")
+
+    def fact(self, path: str, compute: Callable[[str], str | None]) -> str | None:
+        if self._facts is None:
+            self._facts = _load(self._facts_path, "facts") if self.path is not None else {}
+        try:
+            key = _key(os.stat(path))
+        except OSError:
+            return compute(path)
+        stored = self._facts.get(path)
+        if isinstance(stored, list) and stored[0] == key:
+            value = stored[1]
+            return value if isinstance(value, str) else None
+        value = compute(path)
+        self._facts[path] = [key, value]
+        self._facts_dirty = True
+        return value

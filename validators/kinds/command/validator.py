@@ -38,6 +38,9 @@ class CommandValidator(Validator):
     def describe(self) -> str:
         return f"$ {self.command}"
 
+    def target(self) -> str:
+        return self.command
+
     async def run(self, ctx: RunContext) -> Outcome:
         cwd = self.project_dir / str(self.spec.options.get("cwd", "."))
         if not cwd.is_dir():

@@ -43,6 +43,9 @@ class DockerignoreValidator(Validator):
             for item in configured
         ]
 
+    def target(self) -> str:
+        return ", ".join(t.dockerfile.relative_to(self.project_dir).as_posix() for t in self.targets())
+
     def describe(self) -> str:
         targets = self.targets()
         return ", ".join(str(t.dockerfile.relative_to(self.project_dir)) for t in targets) or "no Dockerfile found"
@@ -55,6 +58,7 @@ class DockerignoreValidator(Validator):
         cache_path = cache_file(self.project_dir, "imports-v1.json")
         opts = self.spec.options
         files = size = 0
+        coverage: list[str] = []
         checks = Checks(
             required=tuple(_strings(opts.get("required"))),
             entrypoints=tuple(_strings(opts.get("entrypoints"))),
@@ -86,6 +90,8 @@ class DockerignoreValidator(Validator):
                 await ctx.report(finding)
             files += result.files
             size += result.size
+            if result.coverage:
+                coverage.append(result.coverage)
         await ctx.progress(len(targets), len(targets), "Dockerfiles")
         errors = sum(f.severity is Severity.ERROR for f in ctx.findings)
         warnings = sum(f.severity is Severity.WARNING for f in ctx.findings)
@@ -100,7 +106,7 @@ class DockerignoreValidator(Validator):
             )
             or "no problems"
         )
-        summary = f"{counts}; context {human_size(size)} in {files} files"
+        summary = "; ".join([f"{counts}; context {human_size(size)} in {files} files", *dict.fromkeys(coverage)])
         return Outcome(Status.FAILED if errors else Status.PASSED, summary)
 
 

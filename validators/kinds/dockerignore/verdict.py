@@ -19,7 +19,7 @@ from validators.docker.analysis import (
 )
 from validators.docker.build_context import ContextReport
 from validators.docker.ignorefile import IgnoreLine
-from validators.docker.sizes import largest_dirs
+from validators.docker.sizes import human_size, largest_dirs
 from validators.engine.model import Finding, Severity
 from validators.pyimports.cache import ScanCache
 from validators.pyimports.scan import FUNCTION, GUARDED
@@ -31,6 +31,7 @@ class Verdict:
     log: list[str] = field(default_factory=list)
     files: int = 0
     size: int = 0
+    coverage: str = ""  # what was checked beyond the context itself, for the summary
 
 
 def _line_ref(report: ContextReport, line: IgnoreLine | None, ignore_rel: str | None) -> str:
@@ -145,10 +146,21 @@ def verdict(found: DockerfileAnalysis, project: Path) -> Verdict:
                 hint=hint,
             )
         )
+    for tried in found.not_understood:
+        log(f"entrypoint not understood: {tried}")
     if found.imports is None:
-        log("no Python entrypoint found in CMD/ENTRYPOINT; set `entrypoints` to follow imports")
+        log("no Python entrypoint understood in CMD/ENTRYPOINT and no package to check; set `entrypoints`")
+        out.coverage = "no Python entrypoint understood: set `entrypoints`"
     else:
         _imports(out, found.imports, report, ignore_rel, dockerfile_rel, at)
+        modules = found.imports.analysis.modules
+        followed = f"{modules} module{'s' * (modules != 1)}"
+        if found.imports.fallback:
+            names = ", ".join(sorted({e.target.split(".")[0] for e in found.imports.entrypoints}))
+            log(f"no Python entrypoint understood: following the packages the image copies ({names})")
+            out.coverage = f"no entrypoint understood; followed {followed} of the image's packages ({names})"
+        else:
+            out.coverage = f"followed {followed} from {found.imports.entrypoints[0].source}"
     for excluded in found.required_excluded:
         add(
             Finding(
@@ -158,6 +170,21 @@ def verdict(found: DockerfileAnalysis, project: Path) -> Verdict:
                 f"(excluded by {_line_ref(report, excluded.excluded_by, ignore_rel)})",
                 at(excluded.path),
                 hint=f"add `!{excluded.path}` to {ignore_rel or '.dockerignore'}",
+            )
+        )
+    for clutter in found.clutter:
+        where = ", ".join(f"{f}/" for f in clutter.folders[:3]) + (
+            f" and {len(clutter.folders) - 3} more" if len(clutter.folders) > 3 else ""
+        )
+        why = "the daemon receives everything in it" if clutter.sensitive else "it only slows the build down"
+        add(
+            Finding(
+                Severity.WARNING,
+                "docker/context-clutter",
+                f"{where} ({clutter.files} file{'s' * (clutter.files != 1)}, {human_size(clutter.size)}) "
+                f"is sent in the build context: {why}",
+                at(clutter.folders[0]),
+                hint=f"add `{clutter.line}` to {ignore_rel or '.dockerignore'}",
             )
         )
     for path, secret in found.secrets:
@@ -237,6 +264,12 @@ def _missing_finding(
 ) -> Finding:
     miss = gap.missing
     severity = Severity.INFO if miss.where == GUARDED else Severity.ERROR
+    # Without a known entrypoint nobody knows that this import runs: a warning that says what
+    # would make it certain, never an error.
+    unsure = " (no entrypoint was understood, so whether this import runs is not known: set `entrypoints`)"
+    if imports.fallback and severity is Severity.ERROR:
+        severity = Severity.WARNING
+    note = unsure if imports.fallback else ""
     where = {
         "module": "at module level",
         FUNCTION: "inside a function (fails when it runs)",
@@ -251,7 +284,7 @@ def _missing_finding(
         decided = _line_ref(report, gap.excluded_by, ignore_rel)
         message = (
             f"ModuleNotFoundError: {miss.module} — imported {where} by {importer} — is in the repository "
-            f"({gap.target}) but not in the image: excluded by {decided}"
+            f"({gap.target}) but not in the image: excluded by {decided}{note}"
         )
         hint = f"add `{gap.fix}` after that line" if gap.fix else f"narrow or remove {decided}"
         return Finding(
@@ -264,7 +297,7 @@ def _missing_finding(
         )
     message = (
         f"ModuleNotFoundError: {miss.module} — imported {where} by {importer} — exists in the repository "
-        f"({miss.repo_path}) but no COPY brings it into the image"
+        f"({miss.repo_path}) but no COPY brings it into the image{note}"
     )
     top = gap.target.split("/")[0]
     hint = f"add `COPY {top} <dest>/{top}` to {dockerfile_rel}"
