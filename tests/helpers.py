@@ -47,6 +47,15 @@ async def run_specs(
     return summary, events
 
 
+def write_tree(root: Path, files: dict[str, str]) -> Path:
+    """Write a small project: relative path -> text."""
+    for name, text in files.items():
+        path = root / name
+        path.parent.mkdir(parents=True, exist_ok=True)
+        path.write_text(text)
+    return root
+
+
 def processes_with(marker: str) -> list[int]:
     """PIDs (not zombies) whose command line or environment contains marker."""
     found = []
@@ -73,4 +82,4 @@ def pid_alive(pid: int) -> bool:
     return stat[stat.rfind(b")") + 2 : stat.rfind(b")") + 3] not in (b"Z", b"X")
 
 
-__all__ = ["TOKEN_VAR", "collect", "command", "pid_alive", "processes_with", "run_specs"]
+__all__ = ["TOKEN_VAR", "collect", "command", "pid_alive", "processes_with", "run_specs", "write_tree"]

@@ -8,7 +8,7 @@ from pathlib import Path
 
 import pytest
 
-from tests.helpers import run_specs
+from tests.helpers import run_specs, write_tree
 from validators.engine.model import Status, ValidatorSpec
 
 pytestmark = pytest.mark.anyio
@@ -21,11 +21,7 @@ APP = {
 }
 
 
-def project(root: Path, files: dict[str, str]) -> Path:
-    for name, text in files.items():
-        (root / name).parent.mkdir(parents=True, exist_ok=True)
-        (root / name).write_text(text)
-    return root
+project = write_tree
 
 
 async def check(root: Path) -> tuple[Status, str, list[str]]:

@@ -9,7 +9,7 @@ from pathlib import Path
 
 import pytest
 
-from tests.helpers import run_specs
+from tests.helpers import run_specs, write_tree
 from validators.engine.model import Status, ValidatorSpec
 
 pytestmark = pytest.mark.anyio
@@ -23,12 +23,7 @@ MONITORING = {
 }
 
 
-def project(root: Path, files: dict[str, str]) -> Path:
-    for name, text in files.items():
-        path = root / name
-        path.parent.mkdir(parents=True, exist_ok=True)
-        path.write_text(text)
-    return root
+project = write_tree
 
 
 async def test_a_cache_that_cannot_be_written_is_a_note_not_an_error(tmp_path: Path) -> None:

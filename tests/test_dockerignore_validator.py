@@ -7,7 +7,7 @@ from pathlib import Path
 
 import pytest
 
-from tests.helpers import run_specs
+from tests.helpers import run_specs, write_tree
 from validators.docker.analysis import Checks, Target
 from validators.engine.model import Finding, Severity, Status, ValidatorSpec
 from validators.kinds.dockerignore.verdict import check_dockerfile
@@ -16,12 +16,7 @@ from validators.pyimports.cache import ScanCache
 pytestmark = pytest.mark.anyio
 
 
-def project(root: Path, files: dict[str, str]) -> Path:
-    for name, text in files.items():
-        path = root / name
-        path.parent.mkdir(parents=True, exist_ok=True)
-        path.write_text(text)
-    return root
+project = write_tree
 
 
 def findings(root: Path, dockerfile: str = "Dockerfile", **options: object) -> list[Finding]:
