@@ -90,10 +90,6 @@ def unregister(group: Group) -> None:
     _live.pop(group.leader, None)
 
 
-def live_groups() -> list[Group]:
-    return list(_live.values())
-
-
 def _table() -> dict[int, psutil.Process]:
     me = os.getpid()
     procs: dict[int, psutil.Process] = {}
@@ -125,7 +121,8 @@ def members(group: Group) -> set[int]:
 
 
 def _members_by_table(group: Group) -> set[int]:
-    found = set(group.cgroup.pids()) if group.cgroup else set()
+    inside = group.cgroup.pids() if group.cgroup else set()
+    found = set(inside)
     try:
         procs = _table()
     except Exception:  # no /proc: psutil fails in ways of its own (even IndexError)
@@ -134,8 +131,9 @@ def _members_by_table(group: Group) -> set[int]:
     others = [g for g in _live.values() if g is not group]
     for pid, proc in procs.items():
         info = proc.info
+        # Leader 0: a command the watchdog heard of before it started, known by token only.
         with contextlib.suppress(OSError):
-            if pid == group.leader or os.getpgid(pid) == group.leader:
+            if group.leader > 0 and (pid == group.leader or os.getpgid(pid) == group.leader):
                 found.add(pid)
                 continue
         created = info["create_time"] or 0.0
@@ -157,13 +155,13 @@ def _members_by_table(group: Group) -> set[int]:
     children: dict[int, list[int]] = {}
     for pid, proc in procs.items():
         children.setdefault(proc.info["ppid"], []).append(pid)
-    stack = [*found, group.leader, *group.seen]
+    stack = [*found, *group.seen, *([group.leader] if group.leader > 0 else [])]
     while stack:
         for child in children.get(stack.pop(), []):
             if child not in found:
                 found.add(child)
                 stack.append(child)
-    alive = {pid for pid in found if pid in procs or (group.cgroup is not None and pid in group.cgroup.pids())}
+    alive = {pid for pid in found if pid in procs or pid in inside}
     group.seen |= alive
     return alive
 
@@ -187,8 +185,9 @@ def _session(pid: int) -> int | None:
 
 def signal_group(group: Group, pids: set[int], sig: signal.Signals) -> None:
     # The process-group kill first: it needs no process table at all.
-    with contextlib.suppress(ProcessLookupError, PermissionError):
-        os.killpg(group.leader, sig)
+    if group.leader > 0:
+        with contextlib.suppress(ProcessLookupError, PermissionError):
+            os.killpg(group.leader, sig)
     for pid in pids:
         with contextlib.suppress(ProcessLookupError, PermissionError):
             os.kill(pid, sig)

@@ -5,97 +5,57 @@ checkdeck holds the write end of a pipe that is this process's stdin and tells i
 command before it starts it ("add TOKEN 0 0 CGROUP": the run token and cgroup are known before
 the process exists), once it runs ("add TOKEN LEADER SINCE CGROUP") and when it has ended
 ("del TOKEN"). End of file means checkdeck is gone: everything still listed gets TERM, then
-KILL. Run as
-`python -m validators.process.watchdog`; it imports nothing but psutil."""
+KILL, found and ended by the same code checkdeck uses (`tree`). Run as
+`python -m validators.process.watchdog`."""
 
 from __future__ import annotations
 
-import contextlib
 import os
 import signal
 import subprocess
 import sys
 import threading
 import time
-from dataclasses import dataclass
 from pathlib import Path
 from typing import IO
+
+from validators.process.cgroup import Cgroup
+from validators.process.tree import Group, exclude, members, signal_group
 
 GRACE_S = 1.0
 
 
-@dataclass
-class _Entry:
-    leader: int
-    token: str
-    since: float
-    cgroup: str
-
-
-def _members(entries: list[_Entry]) -> set[int]:
-    import psutil
-
-    found: set[int] = set()
-    for entry in entries:
-        if entry.cgroup != "-":
-            with contextlib.suppress(OSError, ValueError):
-                found |= {int(x) for x in Path(entry.cgroup, "cgroup.procs").read_text().split()}
-    tokens = {e.token for e in entries}
-    leaders = {e.leader for e in entries if e.leader > 0}
-    since = min((e.since for e in entries), default=0.0) - 0.05
-    me = os.getpid()
-    for proc in psutil.process_iter(["create_time", "status"]):
-        if proc.pid == me or proc.info["status"] == psutil.STATUS_ZOMBIE:
-            continue
-        with contextlib.suppress(OSError):
-            if os.getpgid(proc.pid) in leaders:
-                found.add(proc.pid)
-                continue
-        if (proc.info["create_time"] or 0) >= since:
-            with contextlib.suppress(psutil.Error, OSError):
-                if proc.environ().get("CHECKDECK_RUN_TOKEN") in tokens:
-                    found.add(proc.pid)
-    return found
-
-
-def _end(entries: list[_Entry]) -> None:
-    for sig in (signal.SIGTERM, signal.SIGKILL):
-        pids = _members(entries)
-        for entry in entries:
-            if entry.leader > 0:
-                with contextlib.suppress(OSError):
-                    os.killpg(entry.leader, sig)
-        for pid in pids:
-            with contextlib.suppress(OSError):
-                os.kill(pid, sig)
-        if sig is signal.SIGTERM:
-            deadline = time.monotonic() + GRACE_S
-            while _members(entries) and time.monotonic() < deadline:
-                time.sleep(0.05)
-    for entry in entries:
-        if entry.cgroup != "-":
-            with contextlib.suppress(OSError):
-                Path(entry.cgroup, "cgroup.kill").write_text("1")
-            deadline = time.monotonic() + 2
-            while time.monotonic() < deadline:
-                with contextlib.suppress(OSError):
-                    Path(entry.cgroup).rmdir()
-                    break
-                time.sleep(0.05)
+def _end(groups: list[Group]) -> None:
+    """TERM, a grace period, then KILL: the same nets as checkdeck's own (`tree.members`)."""
+    for group in groups:
+        signal_group(group, members(group), signal.SIGTERM)
+    deadline = time.monotonic() + GRACE_S
+    while any(members(g) for g in groups) and time.monotonic() < deadline:
+        time.sleep(0.05)
+    for group in groups:
+        if group.cgroup is not None:
+            group.cgroup.kill()
+        signal_group(group, members(group), signal.SIGKILL)
+    deadline = time.monotonic() + 2
+    for group in groups:
+        while group.cgroup is not None and group.cgroup.path.exists() and time.monotonic() < deadline:
+            group.cgroup.remove()
+            time.sleep(0.05)
 
 
 def main() -> None:
     # Not a target of the terminal's Ctrl-C: checkdeck handles that itself.
     signal.signal(signal.SIGINT, signal.SIG_IGN)
-    entries: dict[str, _Entry] = {}
+    groups: dict[str, Group] = {}
     for line in sys.stdin:
         parts = line.split()
         if len(parts) == 5 and parts[0] == "add":
-            entries[parts[1]] = _Entry(int(parts[2]), parts[1], float(parts[3]), parts[4])
+            token, leader, since, cgroup = parts[1], int(parts[2]), float(parts[3]), parts[4]
+            groups[token] = Group(leader, token, since, Cgroup(Path(cgroup)) if cgroup != "-" else None)
         elif len(parts) == 2 and parts[0] == "del":
-            entries.pop(parts[1], None)
-    if entries:
-        _end(list(entries.values()))
+            groups.pop(parts[1], None)
+    if groups:
+        _end(list(groups.values()))
 
 
 class Lifeline:
@@ -128,8 +88,6 @@ class Lifeline:
             except OSError:
                 self._failed = True
                 return None
-            from validators.process.tree import exclude
-
             exclude(proc.pid)
             self._pipe = proc.stdin
         return self._pipe
