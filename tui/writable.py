@@ -40,7 +40,7 @@ def state_dir_problem(project_dir: Path) -> str | None:
         probe.unlink()
     except OSError as exc:
         where = exc.filename or runs
-        if exc.errno == errno.EEXIST or (exc.errno == errno.ENOTDIR):
+        if exc.errno in (errno.EEXIST, errno.ENOTDIR):
             return f"{where}: a file is in the way"
         return f"{where}: {describe_os_error(exc)}"
     return None

@@ -45,9 +45,10 @@ class LogFile:
 
     def _fail(self, exc: OSError) -> None:
         self.error = exc
-        # Drop what is buffered: closing would try to write it again.
-        with contextlib.suppress(OSError):
-            self._file.close() if self._file else None
+        if self._file is not None:
+            # Drop what is buffered: closing tries to write it again and fails the same way.
+            with contextlib.suppress(OSError):
+                self._file.close()
         self._file = None
 
     def problem(self) -> str | None:

@@ -21,12 +21,16 @@ def looks_secret(key: str) -> bool:
     return bool(SECRET_KEY.search(key))
 
 
+def _secret_key(spec: ValidatorSpec, key: object) -> bool:
+    """A key named like a secret, or one the config lists under `redact`."""
+    return looks_secret(str(key)) or key in spec.redact
+
+
 def secret_values(spec: ValidatorSpec) -> tuple[str, ...]:
     env = spec.options.get("env")
     if not isinstance(env, Mapping):
         return ()
-    listed = set(spec.redact)
-    values = {str(v) for k, v in env.items() if looks_secret(str(k)) or k in listed}
+    values = {str(v) for k, v in env.items() if _secret_key(spec, k)}
     # Longest first, so that a secret containing another is masked whole.
     return tuple(sorted((v for v in values if len(v) >= MIN_SECRET_LEN), key=len, reverse=True))
 
@@ -49,13 +53,10 @@ def shown_options(spec: ValidatorSpec) -> dict[str, object]:
     """The options as they may be displayed: secret env values masked, and secrets masked
     wherever else they appear (a command line that spells one out)."""
     secrets = secret_values(spec)
-    listed = set(spec.redact)
     shown: dict[str, object] = {}
     for key, value in spec.options.items():
         if key == "env" and isinstance(value, Mapping):
-            shown[key] = {
-                k: MASK if looks_secret(str(k)) or k in listed else redact(str(v), secrets) for k, v in value.items()
-            }
+            shown[key] = {k: MASK if _secret_key(spec, k) else redact(str(v), secrets) for k, v in value.items()}
         elif isinstance(value, str):
             shown[key] = redact(value, secrets)
         else:

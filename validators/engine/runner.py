@@ -86,6 +86,7 @@ class Runner:
         self._idle.set()
         self.started_at = datetime.now(UTC)
         self._clock = clock
+        self.secrets = {s.name: secret_values(s) for s in specs}
         self.targets = {s.name: self._target(s) for s in specs}
         self.results: dict[str, ValidatorResult] = {
             s.name: ValidatorResult(s.name, s.kind, Status.PENDING, 0.0, "", target=self.targets[s.name]) for s in specs
@@ -210,7 +211,7 @@ class Runner:
                             log_file=log_file,
                             publish=self._events.publish,
                             term_grace_s=self.term_grace_s,
-                            secrets=secret_values(spec),
+                            secrets=self.secrets[spec.name],
                         )
                         outcome = await self._run_validator(spec, ctx)
                         with anyio.CancelScope(shield=True):
@@ -232,7 +233,7 @@ class Runner:
                     status=outcome.status,
                     duration_s=self._clock() - t0 if started else 0.0,
                     summary=redact(
-                        f"{outcome.summary}; {log_problem}" if log_problem else outcome.summary, secret_values(spec)
+                        f"{outcome.summary}; {log_problem}" if log_problem else outcome.summary, self.secrets[spec.name]
                     ),
                     findings=ctx.findings if ctx else (),
                     checks=ctx.checks if ctx else (),
@@ -292,7 +293,7 @@ class Runner:
 
     def _target(self, spec: ValidatorSpec) -> str:
         try:
-            return redact(self._factory(spec, self.project_dir).target(), secret_values(spec))
+            return redact(self._factory(spec, self.project_dir).target(), self.secrets[spec.name])
         except Exception:  # a validator that cannot even say what it checks fails when it runs
             return ""
 

@@ -16,6 +16,7 @@ from validators.docker.analysis import (
     ModuleGap,
     Target,
     analyse_dockerfile,
+    relative,
 )
 from validators.docker.build_context import ContextReport
 from validators.docker.ignorefile import IgnoreLine
@@ -71,7 +72,7 @@ def verdict(found: DockerfileAnalysis, project: Path) -> Verdict:
     log, add = out.log.append, out.findings.append
     target, dockerfile_rel = found.target, found.dockerfile_rel
     at = _project_path(target.context, project)
-    log(f"== {dockerfile_rel} (context {_context_rel(target.context, project)}, {target.builder})")
+    log(f"== {dockerfile_rel} (context {relative(target.context, project)}, {target.builder})")
     if found.read_error is not None:
         add(Finding(Severity.ERROR, "docker/dockerfile-unreadable", f"cannot read: {found.read_error}", dockerfile_rel))
         return out
@@ -203,19 +204,12 @@ def verdict(found: DockerfileAnalysis, project: Path) -> Verdict:
 def _project_path(context: Path, project: Path) -> Callable[[str], str]:
     """Finding locations are relative to the project, whatever the build context: a SARIF
     viewer or the finding view opens them from the project root."""
-    prefix = _context_rel(context, project)
+    prefix = relative(context, project)
     if prefix == ".":
         return lambda path: path
     if prefix.startswith("/"):
         return lambda path: posixpath.join(prefix, path)
     return lambda path: posixpath.normpath(posixpath.join(prefix, path))
-
-
-def _context_rel(context: Path, project: Path) -> str:
-    try:
-        return context.resolve().relative_to(project.resolve()).as_posix() or "."
-    except ValueError:
-        return str(context)
 
 
 def _imports(
@@ -266,10 +260,10 @@ def _missing_finding(
     severity = Severity.INFO if miss.where == GUARDED else Severity.ERROR
     # Without a known entrypoint nobody knows that this import runs: a warning that says what
     # would make it certain, never an error.
-    unsure = " (no entrypoint was understood, so whether this import runs is not known: set `entrypoints`)"
-    if imports.fallback and severity is Severity.ERROR:
-        severity = Severity.WARNING
-    note = unsure if imports.fallback else ""
+    note = ""
+    if imports.fallback:
+        severity = Severity.WARNING if severity is Severity.ERROR else severity
+        note = " (no entrypoint was understood, so whether this import runs is not known: set `entrypoints`)"
     where = {
         "module": "at module level",
         FUNCTION: "inside a function (fails when it runs)",
@@ -287,20 +281,13 @@ def _missing_finding(
             f"({gap.target}) but not in the image: excluded by {decided}{note}"
         )
         hint = f"add `{gap.fix}` after that line" if gap.fix else f"narrow or remove {decided}"
-        return Finding(
-            severity,
-            "python/module-not-in-image",
-            message,
-            at(miss.importer) if miss.importer else dockerfile_rel,
-            miss.line,
-            hint=hint,
+    else:
+        message = (
+            f"ModuleNotFoundError: {miss.module} — imported {where} by {importer} — exists in the repository "
+            f"({miss.repo_path}) but no COPY brings it into the image{note}"
         )
-    message = (
-        f"ModuleNotFoundError: {miss.module} — imported {where} by {importer} — exists in the repository "
-        f"({miss.repo_path}) but no COPY brings it into the image{note}"
-    )
-    top = gap.target.split("/")[0]
-    hint = f"add `COPY {top} <dest>/{top}` to {dockerfile_rel}"
+        top = gap.target.split("/")[0]
+        hint = f"add `COPY {top} <dest>/{top}` to {dockerfile_rel}"
     return Finding(
         severity,
         "python/module-not-in-image",
