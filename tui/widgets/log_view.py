@@ -121,6 +121,12 @@ class LogView(ScrollView, can_focus=True):
         if self.follow:
             self.call_after_refresh(self._end_if_following)
 
+    def watch_show_horizontal_scrollbar(self, showing: bool) -> None:
+        # A scrollbar that comes or goes changes how many rows show lines, after the scroll to
+        # the end was made: every change of geometry keeps a following view at the end.
+        if self.follow:
+            self.call_after_refresh(self._end_if_following)
+
     def watch_wrap(self) -> None:
         self._reset()
 
