@@ -80,3 +80,40 @@ def test_cache_reuses_results_until_the_file_changes(tmp_path: Path) -> None:
     assert result is not None and [r.module for r in result.imports] == ["a", "b"]
     assert third.misses == 1
     assert ScanCache(tmp_path / "missing.json").get(str(tmp_path / "nope.py")) is None
+
+
+def test_statements_cpython_reads_that_a_line_scan_gets_wrong() -> None:
+    source = b"""from typing import TYPE_CHECKING
+from . import importers
+from .import sibling
+from pkg.sub \\
+    import thing
+x = 1; import after_semicolon
+if TYPE_CHECKING or x:
+    import runs_when_not_type_checking
+if x:
+    pass
+elif TYPE_CHECKING:
+    import never_runs
+else:
+    import runs_otherwise
+quote = "'''"
+import after_a_quoted_triple_quote
+"""
+    got = [(r.module, r.level, r.names, r.line, r.where) for r in scan_source(source).imports]
+    assert got == [
+        ("typing", 0, ("TYPE_CHECKING",), 1, MODULE),
+        ("", 1, ("importers",), 2, MODULE),
+        ("", 1, ("sibling",), 3, MODULE),
+        ("pkg.sub", 0, ("thing",), 4, MODULE),
+        ("after_semicolon", 0, (), 6, MODULE),
+        ("runs_when_not_type_checking", 0, (), 8, MODULE),
+        ("runs_otherwise", 0, (), 14, MODULE),
+        ("after_a_quoted_triple_quote", 0, (), 16, MODULE),
+    ]
+
+
+def test_one_line_compound_statements_keep_their_guards() -> None:
+    source = b"try: import fast\nexcept ImportError: fast = None\ndef f(): import lazy\n"
+    got = [(r.module, r.where) for r in scan_source(source).imports]
+    assert got == [("fast", GUARDED), ("lazy", FUNCTION)]

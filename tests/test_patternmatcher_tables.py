@@ -300,3 +300,27 @@ def test_malformed_pattern_fails_on_every_use_without_crashing() -> None:
     for _ in range(2):
         with pytest.raises(PatternError, match="invalid character class range"):
             matches_or_parent_matches(pm, "x")
+
+
+# Go's regexp is RE2; the few places where C++ RE2 and Go differ are Go's way here.
+
+GO_REGEXP_ERRORS = [
+    ("a\\C", "invalid escape sequence"),  # C++ RE2 accepts \C (any byte); Go does not
+    ("[z-a]x", "invalid character class range"),
+    ("[[:nope:]]", "invalid character class range"),
+    ("x\\8", "invalid escape sequence"),
+    ("bad\udcffname*", "invalid UTF-8"),  # a .dockerignore line that is not UTF-8
+]
+
+
+@pytest.mark.parametrize(("pattern", "message"), GO_REGEXP_ERRORS)
+def test_patterns_go_refuses_to_compile_are_errors(pattern: str, message: str) -> None:
+    with pytest.raises(PatternError, match=message):
+        package_matches("x", [pattern])
+
+
+def test_a_name_that_is_not_utf8_is_one_character_per_byte_as_in_go() -> None:
+    # Go decodes each invalid byte as U+FFFD: one "?" per byte.
+    assert package_matches("a\udcff\udcfeb", ["a??b"])
+    assert not package_matches("a\udcff\udcfeb", ["a?b"])
+    assert package_matches("\udcff.txt", ["*.txt"])

@@ -11,14 +11,13 @@ tests check this against the loop itself."""
 
 from __future__ import annotations
 
-import re
 from collections.abc import Sequence
 
-from validators.docker.gosyntax import BadPattern, Unsupported, go_regexp
+from validators.docker.gosyntax import BadPattern, GoRegexp, GoRegexps, go_literal, go_regexp
 from validators.docker.patterns import MatchType, Pattern, compile_source
 
 Rec = tuple[int, ...]  # indices of the patterns that "matched" a directory, for its children
-Item = tuple[re.Pattern[str], int]
+Item = tuple[GoRegexp, int]
 Place = tuple[str | None, int | None]  # (literal first segment, fixed depth); None: any
 
 _WILDCARDS = set("*?[\\^")
@@ -49,14 +48,14 @@ def _final_literal(text: str) -> tuple[str | None, str]:
     return None, ""
 
 
-def _directory_regexp(directory: str) -> re.Pattern[str] | None:
+def _directory_regexp(directory: str) -> GoRegexp | None:
     """A regexp for a pattern's directory part, or None if it cannot be built on its own."""
     try:
         kind, source = compile_source(directory)
         if kind is not MatchType.REGEXP:
-            return re.compile(re.escape(directory) + r"\Z")
+            return go_literal(directory)
         return go_regexp(source)
-    except (BadPattern, Unsupported):
+    except BadPattern:
         return None
 
 
@@ -86,10 +85,9 @@ class Local:
         self.suffix_lengths = sorted({len(s) for s in self.suffixes})
         self.prefix_any = tuple(self.prefixes)
         self.prefix_lengths = sorted({len(p) for p in self.prefixes})
-        self.combined: tuple[re.Pattern[str], list[Item]] | None = None
+        self.combined: tuple[GoRegexps, list[Item]] | None = None
         if generic:
-            joined = re.compile("|".join(f"(?:{r.pattern})" for r, _ in generic), re.ASCII)
-            self.combined = (joined, generic)
+            self.combined = (GoRegexps([r.source for r, _ in generic]), generic)
         self.empty = not (by_final or generic)
 
     def matches(self, path: str, base: str) -> list[int] | None:
@@ -108,8 +106,11 @@ class Local:
                 items = self.prefixes.get(base[:n])
                 if items:
                     found = (found or []) + [i for r, i in items if r.match(path)]
-        if self.combined is not None and self.combined[0].match(path):
-            found = (found or []) + [i for r, i in self.combined[1] if r.match(path)]
+        if self.combined is not None:
+            hits = self.combined[0].matching(path)
+            if hits:
+                generic = self.combined[1]
+                found = (found or []) + [generic[k][1] for k in hits]
         return found
 
 
@@ -147,7 +148,7 @@ class Decider:
         # Regexp patterns by the directory their last segment lives in: a literal directory
         # (most patterns), a wildcard one at a fixed depth, or anywhere ("**").
         self._by_dir: dict[str, list[tuple[str | None, str, Item]]] = {}
-        self._wild_dirs: list[tuple[tuple[re.Pattern[str], int], tuple[str | None, str, Item]]] = []
+        self._wild_dirs: list[tuple[tuple[GoRegexp, int], tuple[str | None, str, Item]]] = []
         self._spanning: list[tuple[str | None, tuple[str | None, str, Item]]] = []
         for (first, fixed), kind, literal, item in self._regexps:
             entry = (kind, literal, item)
@@ -246,7 +247,7 @@ class Decider:
             hits.update(i for i, p in enumerate(paths) if p.startswith(local.prefix_any, start))
         if local.combined is not None:
             combined = local.combined[0]
-            hits.update(i for i, p in enumerate(paths) if combined.match(p))
+            hits.update(i for i, p in enumerate(paths) if combined.matching(p))
         return hits
 
     def decide(self, path: str, parent: Rec, local: Local | None = None) -> tuple[bool, Rec, int | None]:

@@ -1,10 +1,12 @@
 """Go's path and pattern primitives that `.dockerignore` handling is built from, ported exactly:
-`filepath.Clean`, `strings.TrimSpace`, the syntax check of `filepath.Match`, and a translation
-of the Go regexp dialect that moby's patternmatcher produces into Python's `re`."""
+`filepath.Clean`, `strings.TrimSpace`, the syntax check of `filepath.Match`, and Go regexps
+through RE2, the engine Go's own regexp package implements."""
 
 from __future__ import annotations
 
 import re
+
+import re2
 
 # strings.TrimSpace trims Unicode White_Space; Python's str.strip() also strips a few
 # separators Go does not (\x1c-\x1f), so the set is spelled out.
@@ -115,191 +117,74 @@ def check_match_syntax(pattern: str) -> None:
         _check_chunk(chunk)
 
 
-# Go regexp → Python re. Only what patternmatcher can emit needs translating: literals,
-# escapes, character classes, "^", and its own fragments "[^/]*", "[^/]", "(.*/)?", ".*".
+# Go's regexp package is RE2: the same syntax and linear-time matching. A hostile pattern such
+# as `*a*a*a*a*a*a*a*a*c` would backtrack for minutes in Python's `re`.
 
-_POSIX_CLASSES = {
-    "alnum": "0-9A-Za-z",
-    "alpha": "A-Za-z",
-    "ascii": "\\x00-\\x7f",
-    "blank": "\\t ",
-    "cntrl": "\\x00-\\x1f\\x7f",
-    "digit": "0-9",
-    "graph": "!-~",
-    "lower": "a-z",
-    "print": " -~",
-    "punct": "!-/:-@\\[-`{-~",
-    "space": "\\t\\n\\v\\f\\r ",
-    "upper": "A-Z",
-    "word": "0-9A-Za-z_",
-    "xdigit": "0-9A-Fa-f",
-}
-_PERL = {"d": "0-9", "s": "\\t\\n\\f\\r ", "w": "0-9A-Za-z_"}
-_C_ESCAPES = {"a": "\a", "f": "\f", "n": "\n", "r": "\r", "t": "\t", "v": "\v"}
+_OPTIONS = re2.Options()
+_OPTIONS.log_errors = False
+_OPTIONS.never_capture = True
+# Valid in C++ RE2, refused by Go (regexp/syntax has no \C): an odd run of backslashes, then C.
+_GO_ONLY_ERRORS = re.compile(r"(?<!\\)(?:\\\\)*\\C")
+_SURROGATE = re.compile("[\udc80-\udcff]")
 
 
-class Unsupported(ValueError):
-    """A valid Go regexp construct this translation does not model (Unicode classes, \\Q..\\E)."""
+def _go_text(text: str) -> str:
+    """Go reads each byte of invalid UTF-8 as U+FFFD, one character: the same here for names
+    decoded with surrogateescape."""
+    return text if text.isascii() else _SURROGATE.sub("\ufffd", text)
 
 
-def _class_char(ch: str) -> str:
-    return "\\" + ch if ch in "\\]^-[" else ch
-
-
-def _escape_value(text: str, i: int) -> tuple[str | None, str | None, int]:
-    """Parse the escape at text[i] == "\\". Returns (literal char, class body, next index):
-    exactly one of the first two is set. Mirrors Go's regexp/syntax escapes."""
-    if i + 1 >= len(text):
-        raise BadPattern("trailing backslash at end of expression")
-    c = text[i + 1]
-    if ord(c) < 0x80 and not c.isalnum():
-        return c, None, i + 2
-    if c in _PERL:
-        return None, _PERL[c], i + 2
-    if c in "DSW":
-        return None, "^" + _PERL[c.lower()], i + 2
-    if c in _C_ESCAPES:
-        return _C_ESCAPES[c], None, i + 2
-    if c in "01234567":
-        if c != "0" and (i + 2 >= len(text) or text[i + 2] not in "01234567"):
-            raise BadPattern(f"invalid escape sequence: \\{c}")
-        j = i + 1
-        while j < len(text) and j < i + 4 and text[j] in "01234567":
-            j += 1
-        return chr(int(text[i + 1 : j], 8)), None, j
-    if c == "x":
-        if i + 2 < len(text) and text[i + 2] == "{":
-            end = text.find("}", i + 3)
-            digits = text[i + 3 : end] if end > 0 else ""
-            if end < 0 or not digits or not all(ch in "0123456789abcdefABCDEF" for ch in digits):
-                raise BadPattern("invalid escape sequence: \\x{")
-            value = int(digits, 16)
-            if value > 0x10FFFF:
-                raise BadPattern("invalid escape sequence: \\x{")
-            return chr(value), None, end + 1
-        digits = text[i + 2 : i + 4]
-        if len(digits) < 2 or not all(ch in "0123456789abcdefABCDEF" for ch in digits):
-            raise BadPattern("invalid escape sequence: \\x")
-        return chr(int(digits, 16)), None, i + 4
-    if c in "pPQC":
-        raise Unsupported(f"\\{c} in a pattern is valid for Docker but not modelled by checkdeck")
-    raise BadPattern(f"invalid escape sequence: \\{c}")
-
-
-def _translate_class(text: str, i: int) -> tuple[str, int]:
-    """text[i] == "[": a Go character class, returned as a Python one."""
-    j = i + 1
-    negate = False
-    if j < len(text) and text[j] == "^":
-        negate = True
-        j += 1
-    items: list[str] = []
-    first = True
-    while True:
-        if j >= len(text):
-            raise BadPattern("missing closing ]")
-        ch = text[j]
-        if ch == "]" and not first:
-            j += 1
-            break
-        first = False
-        if text.startswith("[:", j):
-            end = text.find(":]", j + 2)
-            name = text[j + 2 : end] if end > 0 else ""
-            negated_posix = name.startswith("^")
-            if end > 0 and name.lstrip("^") in _POSIX_CLASSES:
-                body = _POSIX_CLASSES[name.lstrip("^")]
-                items.append(f"[^{body}]" if negated_posix else body)
-                j = end + 2
-                continue
-        lo: str | None
-        if ch == "\\":
-            lo, perl, j = _escape_value(text, j)
-            if perl is not None:
-                items.append(f"[{perl}]" if perl.startswith("^") else perl)
-                continue
-        else:
-            lo, j = ch, j + 1
-        assert lo is not None
-        if j + 1 < len(text) and text[j] == "-" and text[j + 1] != "]":
-            hi_ch = text[j + 1]
-            hi: str | None
-            if hi_ch == "\\":
-                hi, perl, j = _escape_value(text, j + 1)
-                if perl is not None or hi is None:
-                    raise BadPattern("invalid character class range")
-            else:
-                hi, j = hi_ch, j + 2
-            if ord(hi) < ord(lo):
-                raise BadPattern(f"invalid character class range: {lo}-{hi}")
-            items.append(f"{_class_char(lo)}-{_class_char(hi)}")
-        else:
-            items.append(_class_char(lo))
-    # Negated sub-classes ([^0-9] inside a set) have no direct Python spelling: use
-    # alternation of the positive set and each negated set.
-    positive = "".join(x for x in items if not x.startswith("[^"))
-    negatives = [x for x in items if x.startswith("[^")]
-    if not negatives:
-        return (f"[^{positive}]" if negate else f"[{positive}]") if positive else ("(?s:.)" if negate else "(?!)"), j
-    parts = ([f"[{positive}]"] if positive else []) + negatives
-    union = "(?:" + "|".join(parts) + ")"
-    return (f"(?:(?!{union})(?s:.))" if negate else union), j
-
-
-_REPEAT = re.compile(r"\{(\d+)(,(\d*))?\}")
-
-
-def go_regexp(source: str) -> re.Pattern[str]:
-    """Compile a regexp in the syntax patternmatcher hands to Go's regexp.Compile."""
-    out: list[str] = []
-    i = 0
-    after_repeat = False  # Go (Perl mode) refuses a repetition of a repetition: a**, a*+
-    lazy_taken = False
-    while i < len(source):
-        ch = source[i]
-        repeat = _REPEAT.match(source, i) if ch == "{" else None
-        if ch in "*+?" or repeat:
-            if after_repeat:
-                if ch == "?" and not lazy_taken:
-                    lazy_taken = True
-                    out.append("?")
-                    i += 1
-                    continue
-                raise BadPattern("invalid nested repetition operator")
-            if repeat:
-                low, high = int(repeat.group(1)), repeat.group(3)
-                if low > 1000 or (high and (int(high) > 1000 or int(high) < low)):
-                    raise BadPattern("invalid repeat count")
-                out.append(repeat.group(0))
-                i = repeat.end()
-            else:
-                out.append(ch)
-                i += 1
-            after_repeat, lazy_taken = True, False
-            continue
-        after_repeat = False
-        if ch == "\\":
-            literal, body, i = _escape_value(source, i)
-            if body is not None:
-                out.append(f"[{body}]")
-            else:
-                assert literal is not None
-                out.append(re.escape(literal))
-            continue
-        if ch == "[":
-            translated, i = _translate_class(source, i)
-            out.append(translated)
-            continue
-        if ch == "$":
-            out.append(r"\Z")  # Go's $ without (?m) is end of text; Python's also matches before \n
-        elif ch == ".":
-            out.append("[^\\n]")
-        elif ch in "^()|":
-            out.append(ch)
-        else:
-            out.append(re.escape(ch))
-        i += 1
+def _check(source: str) -> None:
+    if _SURROGATE.search(source):
+        raise BadPattern("error parsing regexp: invalid UTF-8")
+    found = _GO_ONLY_ERRORS.search(source)
+    if found:
+        raise BadPattern("error parsing regexp: invalid escape sequence: `\\C`")
     try:
-        return re.compile("".join(out), re.ASCII)
-    except re.error as exc:
-        raise BadPattern(f"error parsing regexp: {exc}") from exc
+        re2.compile(source, _OPTIONS)
+    except re2.error as exc:
+        detail = exc.args[0] if exc.args else ""
+        text = detail.decode("utf-8", "replace") if isinstance(detail, bytes) else str(detail)
+        raise BadPattern(f"error parsing regexp: {text}") from exc
+
+
+class GoRegexps:
+    """Several Go regexps matched in one pass: `matching(text)` gives the indices of those that
+    match at the start of text (the patterns here carry their own `^` and `$`)."""
+
+    __slots__ = ("_set", "sources")
+
+    def __init__(self, sources: list[str]) -> None:
+        self.sources = sources
+        self._set = re2.Set.MatchSet(_OPTIONS)
+        for source in sources:
+            _check(source)
+            self._set.Add(source)
+        self._set.Compile()
+
+    def matching(self, text: str) -> list[int]:
+        found: list[int] = self._set.Match(_go_text(text))
+        return found
+
+
+class GoRegexp:
+    """One Go regexp, compiled; raises BadPattern where Go's regexp.Compile returns an error."""
+
+    __slots__ = ("_one", "source")
+
+    def __init__(self, source: str) -> None:
+        self.source = source
+        self._one = GoRegexps([source])
+
+    def match(self, text: str) -> bool:
+        return bool(self._one.matching(text))
+
+
+def go_regexp(source: str) -> GoRegexp:
+    """Compile a regexp in the syntax patternmatcher hands to Go's regexp.Compile."""
+    return GoRegexp(source)
+
+
+def go_literal(text: str) -> GoRegexp:
+    """A regexp that matches exactly `text`."""
+    return GoRegexp("^" + re2.escape(_go_text(text)) + "$")

@@ -5,11 +5,10 @@ combines a pattern list (`MatchesUsingParentResults`, `MatchesOrParentMatches`, 
 from __future__ import annotations
 
 import enum
-import re
 from collections.abc import Sequence
 from dataclasses import dataclass, field
 
-from validators.docker.gosyntax import BadPattern, Unsupported, check_match_syntax, clean, go_regexp, trim_space
+from validators.docker.gosyntax import BadPattern, GoRegexp, check_match_syntax, clean, go_regexp, trim_space
 from validators.docker.ignorefile import IgnoreLine
 
 _SHOULD_ESCAPE = set(".+()|{}$")
@@ -90,7 +89,7 @@ class Pattern:
     source: IgnoreLine | None = None
     dirs: int = 0
     match_type: MatchType = MatchType.UNKNOWN
-    regexp: re.Pattern[str] | None = None
+    regexp: GoRegexp | None = None
     error: PatternError | None = None
     _compiled: bool = field(default=False, repr=False)
 
@@ -102,7 +101,7 @@ class Pattern:
         if detected is MatchType.REGEXP:
             try:
                 self.regexp = go_regexp(source)
-            except (BadPattern, Unsupported) as exc:
+            except BadPattern as exc:
                 self.error = PatternError(str(exc), self.source)
                 return
         self.match_type = detected
@@ -120,7 +119,7 @@ class Pattern:
             return path.endswith(suffix) or (suffix[:1] == "/" and path == suffix[1:])
         if kind is MatchType.REGEXP:
             assert self.regexp is not None
-            return self.regexp.match(path) is not None
+            return self.regexp.match(path)
         assert self.error is not None
         raise self.error
 
@@ -202,7 +201,7 @@ def matches_deprecated(patterns: Sequence[Pattern], path: str) -> bool:
 # deletes .dockerignore and the Dockerfile when its own, older matcher says so.
 
 
-def _legacy_regexp(pattern: str) -> re.Pattern[str]:
+def _legacy_regexp(pattern: str) -> GoRegexp:
     reg = "^"
     pos, n = 0, len(pattern)
     while pos < n:
@@ -237,7 +236,7 @@ def legacy_daemon_matches(path: str, lines: Sequence[IgnoreLine]) -> bool:
     try:
         patterns = new_matcher(lines)
         compiled = [(p, _legacy_regexp(p.text)) for p in patterns]
-    except (PatternError, BadPattern, Unsupported):
+    except (PatternError, BadPattern):
         return False
     path = clean(path)
     if path == ".":
@@ -245,9 +244,9 @@ def legacy_daemon_matches(path: str, lines: Sequence[IgnoreLine]) -> bool:
     parents = _parent_dirs(path)
     matched = False
     for pattern, regexp in compiled:
-        match = regexp.match(path) is not None
+        match = regexp.match(path)
         if not match and parents and pattern.dirs <= len(parents):
-            match = regexp.match("/".join(parents[: pattern.dirs])) is not None
+            match = regexp.match("/".join(parents[: pattern.dirs]))
         if match:
             matched = not pattern.exclusion
     return matched

@@ -9,17 +9,16 @@ syntax error with `compile()`, so the message is CPython's. An error only in the
 
 from __future__ import annotations
 
+import ast
 import bisect
 import re
 from dataclasses import dataclass
 
 # Regexps written as unrolled loops ("[^'\\]*(?:...[^'\\]*)*") and anchored on a literal
 # newline: Python's engine is many times faster on these forms than on the textbook ones.
-_TRIPLE = re.compile(
-    rb"""'''[^'\\]*(?:(?:\\.|'(?!''))[^'\\]*)*(?:'''|\Z)|\"\"\"[^"\\]*(?:(?:\\.|"(?!""))[^"\\]*)*(?:\"\"\"|\Z)""",
-    re.S,
-)
-# Strings, comments and line continuations; removed before brackets and quotes are counted.
+# Strings, comments and line continuations, matched left to right as the tokenizer reads them (so a
+# `"'''"` is a one-line string, not the start of a triple-quoted one); removed before brackets
+# and quotes are counted.
 _NOISE = re.compile(
     rb"""'''[^'\\]*(?:(?:\\.|'(?!''))[^'\\]*)*'''|\"\"\"[^"\\]*(?:(?:\\.|"(?!""))[^"\\]*)*\"\"\""""
     rb"""|'[^'\\\n]*(?:\\.[^'\\\n]*)*'|"[^"\\\n]*(?:\\.[^"\\\n]*)*"|\#[^\n]*|\\\n""",
@@ -29,12 +28,20 @@ _STATEMENT = re.compile(
     rb"\n([ \t]*)(?=[acdefimtw])(?:(import|from)|(def|async[ \t]+def|class|try|except|finally|else|elif|if"
     rb"|with|async[ \t]+with|for|async[ \t]+for|while|match|case))\b"
 )
-_FROM = re.compile(rb"from[ \t]+((?:\.[ \t]*)*[\w.]*)[ \t]+import[ \t]*(\([^)]*\)|(?:[^\n\\;#]|\\\n)*)", re.S)
+_FROM = re.compile(
+    rb"from(?:[ \t]|\\\n)+((?:\.(?:[ \t]|\\\n)*)*[\w.]*)(?:(?<=\.)|(?:[ \t]|\\\n)+)import\b(?:[ \t]|\\\n)*"
+    rb"(\([^)]*\)|(?:[^\n\\;#]|\\\n)*)",
+    re.S,
+)
 _IMPORT = re.compile(rb"import[ \t]+((?:[^\n\\;#]|\\\n)*)", re.S)
 _DOTTED = re.compile(r"^[^\W\d]\w*(?:\.[^\W\d]\w*)*$")
 _NAME = re.compile(r"^(?:\*|[^\W\d]\w*)$")
 _GUARDS = re.compile(rb"except\b[ \t]*(?::|\(?[^:]*\b(?:ImportError|ModuleNotFoundError|Exception|BaseException)\b)")
-_TYPE_CHECKING = re.compile(rb"if[ \t]+(?:typing\.|t\.)?TYPE_CHECKING\b")
+# Only a condition that is TYPE_CHECKING itself makes a block dead: `if TYPE_CHECKING or x:` runs.
+_TYPE_CHECKING = re.compile(rb"[ \t]*(?:[^\W\d]\w*[ \t]*\.[ \t]*)?TYPE_CHECKING[ \t]*:")
+# An import that does not start its line (`x = 1; import y`, `try: import y`): such files are
+# read with `ast`, which is exact, instead of the line-based scan.
+_INLINE = re.compile(rb"[;:][ \t]*(?:import|from)[ \t\\(.]")
 
 MODULE, FUNCTION, GUARDED = "module", "function", "guarded"
 
@@ -93,14 +100,21 @@ def _token_problem(data: bytes) -> SyntaxProblem | None:
     return None
 
 
+def needs_parser(data: bytes) -> bool:
+    """Whether an import may not start its line, so that the file is read with `ast`."""
+    return _INLINE.search(data) is not None
+
+
 def scan_source(data: bytes) -> ScanResult:
     if data.startswith(b"\xef\xbb\xbf"):
         data = data[3:]
     problem = _token_problem(data)
     if problem is not None:
         return ScanResult((), problem)
+    if needs_parser(data):
+        return _scan_tree(data)
     data = b"\n" + data  # every statement now follows a newline; line numbers shift by one
-    strings = [(m.start(), m.end()) for m in _TRIPLE.finditer(data) if b"\n" in m.group(0)]
+    strings = [(m.start(), m.end()) for m in _NOISE.finditer(data) if b"\n" in m.group(0)]
     string_starts = [s for s, _ in strings]
     starts = _line_starts(data)
 
@@ -143,7 +157,7 @@ def _where(data: bytes, headers: list[tuple[int, int, bytes, int]], line: int, i
             bound = h_indent
             if keyword == b"def":
                 return GUARDED if where == GUARDED else FUNCTION
-            if keyword == b"if" and _TYPE_CHECKING.match(data, offset):
+            if keyword in (b"if", b"elif") and _TYPE_CHECKING.match(data, offset + len(keyword)):
                 return None
             if keyword == b"try" and where == MODULE and _guarded(data, headers, i, h_indent, line):
                 where = GUARDED
@@ -194,7 +208,7 @@ def _parse(data: bytes, offset: int, kind: bytes, line: int, where: str) -> list
         m = _FROM.match(data, offset)
         if m is None:
             return None
-        source = m.group(1).decode("utf-8", "replace").replace(" ", "").replace("\t", "")
+        source = re.sub(r"[ \t]|\\\n", "", m.group(1).decode("utf-8", "replace"))
         module = source.lstrip(".")
         level = len(source) - len(module)
         if module and not _DOTTED.match(module):
@@ -217,3 +231,61 @@ def _parse(data: bytes, offset: int, kind: bytes, line: int, where: str) -> list
             return None
         refs.append(ImportRef(bits[0], 0, (), line, where))
     return refs
+
+
+_CATCHES = frozenset({"ImportError", "ModuleNotFoundError", "Exception", "BaseException"})
+
+
+def _catches_import_error(handler: ast.ExceptHandler) -> bool:
+    if handler.type is None:
+        return True
+    return any(
+        (isinstance(node, ast.Name) and node.id in _CATCHES)
+        or (isinstance(node, ast.Attribute) and node.attr in _CATCHES)
+        for node in ast.walk(handler.type)
+    )
+
+
+def _is_type_checking(test: ast.expr) -> bool:
+    if isinstance(test, ast.Name):
+        return test.id == "TYPE_CHECKING"
+    return isinstance(test, ast.Attribute) and test.attr == "TYPE_CHECKING" and isinstance(test.value, ast.Name)
+
+
+def _scan_tree(data: bytes) -> ScanResult:
+    """The same answer as the line scan, from CPython's own parser: for the rare files whose
+    imports do not all start a line."""
+    try:
+        tree = ast.parse(data)
+    except SyntaxError as exc:
+        return ScanResult((), SyntaxProblem(exc.lineno or 1, exc.msg))
+    except ValueError as exc:
+        return ScanResult((), SyntaxProblem(1, str(exc)))
+    found: list[ImportRef] = []
+    # (node, inside a function, guarded): guards count up to the nearest enclosing function,
+    # because a try around a `def` does not run the function's body.
+    stack: list[tuple[ast.AST, bool, bool]] = [(tree, False, False)]
+    while stack:
+        node, in_function, guarded = stack.pop()
+        where = GUARDED if guarded else FUNCTION if in_function else MODULE
+        if isinstance(node, ast.Import):
+            found.extend(ImportRef(alias.name, 0, (), node.lineno, where) for alias in node.names)
+            continue
+        if isinstance(node, ast.ImportFrom):
+            names = tuple(alias.name for alias in node.names)
+            found.append(ImportRef(node.module or "", node.level, names, node.lineno, where))
+            continue
+        children: list[tuple[ast.AST, bool, bool]]
+        if isinstance(node, (ast.FunctionDef, ast.AsyncFunctionDef, ast.Lambda)):
+            children = [(child, True, False) for child in ast.iter_child_nodes(node)]
+        elif isinstance(node, ast.If) and _is_type_checking(node.test):
+            children = [(child, in_function, guarded) for child in node.orelse]
+        elif isinstance(node, (ast.Try, ast.TryStar)):
+            body_guarded = guarded or any(_catches_import_error(h) for h in node.handlers)
+            children = [(child, in_function, body_guarded) for child in node.body]
+            rest: list[ast.AST] = [*node.handlers, *node.orelse, *node.finalbody]
+            children += [(child, in_function, guarded) for child in rest]
+        else:
+            children = [(child, in_function, guarded) for child in ast.iter_child_nodes(node)]
+        stack.extend(reversed(children))
+    return ScanResult(tuple(sorted(found, key=lambda ref: ref.line)))
