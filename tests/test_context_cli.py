@@ -24,7 +24,7 @@ def test_ls_prints_sorted_posix_paths_with_symlinks_as_themselves(
     tmp_path: Path, capsys: pytest.CaptureFixture[str]
 ) -> None:
     root = make(tmp_path)
-    assert main(["context", "ls", str(root)]) == 0
+    assert main(["context", "ls", str(root), "--engine", "current"]) == 0
     assert capsys.readouterr().out.splitlines() == [
         ".dockerignore",
         "Dockerfile",
@@ -39,9 +39,28 @@ def test_ls_prints_sorted_posix_paths_with_symlinks_as_themselves(
     assert "app/services/monitoring/health.py" not in capsys.readouterr().out.splitlines()
 
 
+def test_the_engine_version_picks_the_generation_of_buildkit_rules_and_is_named(
+    tmp_path: Path, capsys: pytest.CaptureFixture[str]
+) -> None:
+    root = make(tmp_path)
+    health = "app/services/monitoring/health.py"
+    # Docker 20.10's BuildKit prunes the excluded directory: the wildcard exception cannot reach it.
+    assert main(["context", "ls", str(root), "--engine", "20.10.24"]) == 0
+    out = capsys.readouterr()
+    assert health not in out.out.splitlines() and "app/main.py" in out.out.splitlines()
+    assert "BuildKit v0.8 rules (engine 20.10.24, as configured)" in out.err
+    assert main(["context", "why", "-C", str(root), "--engine", "20.10", health]) == 0
+    assert capsys.readouterr().out.startswith(f"excluded  .dockerignore:3:**/monitoring/\t{health}  (directory")
+    assert main(["context", "ls", str(root), "--engine", "24.0.7"]) == 0
+    out = capsys.readouterr()
+    assert health in out.out.splitlines() and "current BuildKit rules (engine 24.0.7, as configured)" in out.err
+    assert main(["context", "ls", str(root), "--engine", "twenty"]) == 2
+    assert "--engine: not an engine version: 'twenty'" in capsys.readouterr().err
+
+
 def test_ls_size(tmp_path: Path, capsys: pytest.CaptureFixture[str]) -> None:
     root = make(tmp_path)
-    assert main(["context", "ls", str(root), "--size"]) == 0
+    assert main(["context", "ls", str(root), "--size", "--engine", "current"]) == 0
     out = capsys.readouterr().out.splitlines()
     assert out[0] == "49.0 KiB in 7 files"
     assert "big/" in out[1]
@@ -58,7 +77,7 @@ def test_ls_exits_non_zero_when_docker_would_refuse(tmp_path: Path, capsys: pyte
 def test_why_names_file_line_and_pattern(tmp_path: Path, capsys: pytest.CaptureFixture[str]) -> None:
     root = make(tmp_path)
     paths = ["docs/guide.md", "app/services/monitoring/health.py", "app/main.py"]
-    assert main(["context", "why", "-C", str(root), *paths]) == 0
+    assert main(["context", "why", "-C", str(root), "--engine", "current", *paths]) == 0
     lines = capsys.readouterr().out.splitlines()
     assert lines[0].startswith("excluded  .dockerignore:2:docs\tdocs/guide.md")
     assert lines[1].startswith("sent      .dockerignore:4:!**/health.py\tapp/services/monitoring/health.py")

@@ -8,6 +8,7 @@ from __future__ import annotations
 import random
 from pathlib import Path
 
+import pytest
 from hypothesis import given, settings
 from hypothesis import strategies as st
 
@@ -277,3 +278,47 @@ def test_fast_walk_equals_the_reference_walk_on_a_generated_tree(tmp_path: Path)
     got = set(compute(ContextSpec(root, root / "Dockerfile", "buildkit")).paths)
     assert got == expected
     assert 0 < len(got) < 3001
+
+
+# BuildKit v0.8 (Docker 20.10): cases measured on the real engine (../shared/docker-context.md §10).
+BUILDKIT_08 = [
+    ("*\n!**/*.py\n", ["sub/x.py", "sub/y.txt", "top.py"], {"top.py"}),
+    ("**.py\n", [".py", "a.py", "s/b.py"], {".dockerignore", "a.py", "s/b.py"}),
+    (
+        "q(1).txt\na+b.txt\nx^y\n",
+        ["a+b.txt", "ab.txt", "q(1).txt", "q1.txt", "x^y"],
+        {".dockerignore", "a+b.txt", "q(1).txt", "x^y"},
+    ),
+    (
+        "**/c\n!a/b/c/include.txt\n",
+        ["a/b/c/exclude.txt", "a/b/c/include.txt"],
+        {".dockerignore", "a/b/c/exclude.txt", "a/b/c/include.txt"},
+    ),
+    ("d/*\n!d\n", ["d/f"], {".dockerignore", "d/f"}),
+    ("**/.env\n!src\n", ["src/cloud_x/.env"], {".dockerignore", "src/cloud_x/.env"}),
+    ("**/node_modules\n!app\n", ["app/node_modules/x"], {".dockerignore", "app/node_modules/x"}),
+    # Go 1.19 accepts the pattern; as a regexp `[[^/]*` is a class of "[", "^" and "/".
+    ("d*/[*\n", ["data/[x]/f", "data/[", "keep"], {".dockerignore", "data/[x]/f", "keep"}),
+]
+
+
+@pytest.mark.parametrize(("ignore", "files", "expected"), BUILDKIT_08)
+def test_buildkit_of_docker_20_10(tmp_path: Path, ignore: str, files: list[str], expected: set[str]) -> None:
+    root = tree(tmp_path / "c", *files, ignore=ignore)
+    report = compute(ContextSpec(root, tmp_path / "Dockerfile", "buildkit", buildkit="v0.8"))
+    assert report.error is None, report.error
+    assert set(report.paths) == expected
+
+
+@pytest.mark.parametrize(
+    ("ignore", "message"),
+    [
+        ("*.txt\n![z-a]\n", "failed to match excludepatterns"),  # fails at the first path
+        ("*+b.txt\n*\n", "failed to match excludepatterns"),
+        ("x/[\n", "syntax error in pattern"),  # refused before the walk
+    ],
+)
+def test_buildkit_of_docker_20_10_refuses(tmp_path: Path, ignore: str, message: str) -> None:
+    root = tree(tmp_path / "c", "a.py", ignore=ignore)
+    report = compute(ContextSpec(root, tmp_path / "Dockerfile", "buildkit", buildkit="v0.8"))
+    assert report.error is not None and message in report.error.message

@@ -239,3 +239,23 @@ def test_unchanged_project_reuses_the_analysis_and_a_change_is_seen(tmp_path: Pa
     log, found = run()
     assert not any("reused" in line for line in log)
     assert [f.path for f in found] == ["app/core.py"]
+
+
+async def test_the_engine_version_decides_which_docker_rules_apply_and_is_said(tmp_path: Path) -> None:
+    # `**/.env` + `!src`: Docker 20.10's BuildKit does not prune src/, so src/cloud_x/.env is sent.
+    files = {
+        **BASE,
+        "src/cloud_x/.env": "TOKEN=1\n",
+        ".dockerignore": "**/.env\n!src\n.checkdeck\n",
+        "Dockerfile": 'FROM python:3.11\nWORKDIR /srv\nCOPY . .\nCMD ["python", "-m", "app.main"]\n',
+    }
+    root = project(tmp_path, files)
+    for engine, sent in (("20.10.24", True), ("current", False)):
+        summary, _ = await run_specs(root, [ValidatorSpec("context", "dockerignore", {"engine": engine})])
+        [result] = summary.results
+        secrets = [f.path for f in result.findings if f.rule == "docker/secret-in-context"]
+        assert (secrets == ["src/cloud_x/.env"]) is sent, (engine, secrets)
+        assert ("(Docker 20.10 rules)" in result.summary) is sent, result.summary
+        assert result.log_path is not None
+        expected = "BuildKit v0.8 rules (engine 20.10.24, as configured)" if sent else "current BuildKit rules"
+        assert f"context rules: {expected}" in result.log_path.read_text()

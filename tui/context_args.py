@@ -29,8 +29,12 @@ def _common(parser: argparse.ArgumentParser) -> None:
         "--builder", choices=BUILDERS, default="buildkit", help="which builder's rules (default: buildkit)"
     )
     parser.add_argument(
+        "--engine",
+        metavar="VERSION",
+        help="the Docker engine whose rules apply, e.g. 20.10 or current (default: ask the engine, else current)",
+    )
+    parser.add_argument(
         "--daemon",
         choices=("current", "legacy"),
-        default="current",
-        help="classic only: the daemon's matcher, legacy for dockerd 20.10 and older (default: current)",
+        help="classic only: the daemon's matcher, legacy for dockerd 20.10 and older (default: from --engine)",
     )

@@ -3,23 +3,24 @@
 from __future__ import annotations
 
 import argparse
+import dataclasses
 import os
 import re
 import sys
 from pathlib import Path
 
 from validators.docker.build_context import ContextReport, ContextSpec, compute, explain
+from validators.docker.engine_rules import EngineRules, EngineVersionError, resolve_rules
 from validators.docker.sizes import human_size, largest_dirs
 
 _PLAIN = re.compile(r'[^\x00-\x1f\x7f"\\\ud800-\udfff]*')
 _ESCAPES = {"\n": "\\n", "\t": "\\t", "\r": "\\r", '"': '\\"', "\\": "\\\\"}
 
 
-def _report(args: argparse.Namespace) -> ContextReport:
+def _report(args: argparse.Namespace, rules: EngineRules) -> ContextReport:
     dockerfile = args.file.resolve() if args.file else None
-    return compute(
-        ContextSpec(args.dir.resolve(), dockerfile, args.builder, args.daemon), sizes=bool(getattr(args, "size", False))
-    )
+    spec = ContextSpec(args.dir.resolve(), dockerfile, args.builder, rules.daemon, rules.buildkit)
+    return compute(spec, sizes=bool(getattr(args, "size", False)))
 
 
 def _fail(report: ContextReport) -> int:
@@ -58,7 +59,16 @@ def run(args: argparse.Namespace) -> int:
     if args.file is not None and not args.file.is_file():
         print(f"checkdeck: {args.file}: no such Dockerfile", file=sys.stderr)
         return 2
-    report = _report(args)
+    try:
+        rules = resolve_rules(args.engine)
+    except EngineVersionError as exc:
+        print(f"checkdeck: --engine: {exc}", file=sys.stderr)
+        return 2
+    if args.daemon:
+        rules = dataclasses.replace(rules, daemon=args.daemon)
+    # Which generation of Docker's rules this listing follows: they differ on real trees.
+    print(f"checkdeck: {rules.describe(args.builder)}", file=sys.stderr)
+    report = _report(args, rules)
     if report.error is not None:
         return _fail(report)
     for note in report.notes:

@@ -35,6 +35,11 @@ class Target:
     context: Path
     builder: str = "buildkit"
     target: str | None = None
+    daemon: str = "current"  # which generation of Docker's rules: see engine_rules
+    buildkit: str = "current"
+
+    def spec(self, builder: str | None = None) -> ContextSpec:
+        return ContextSpec(self.context, self.dockerfile, builder or self.builder, self.daemon, self.buildkit)
 
 
 @dataclass(frozen=True)
@@ -198,7 +203,7 @@ def analyse_dockerfile(
     except DockerfileError as exc:
         out.parse_error = exc
         return out
-    report = compute(ContextSpec(target.context, target.dockerfile, target.builder), sizes=True)
+    report = compute(target.spec(), sizes=True)
     out.report = report
     out.ignore_rel = relative(report.ignore_file, project) if report.ignore_file else None
     if report.error is not None:
@@ -206,7 +211,7 @@ def analyse_dockerfile(
 
     if checks.compare_builders:
         other = "classic" if target.builder == "buildkit" else "buildkit"
-        other_report = compute(ContextSpec(target.context, target.dockerfile, other))
+        other_report = compute(target.spec(other))
         always = {".dockerignore", INJECTED_DOCKERFILE, out.dockerfile_rel}
         ours = set(report.paths) - always
         theirs = set(other_report.paths) - always

@@ -9,6 +9,7 @@ from collections.abc import Sequence
 from dataclasses import dataclass, field
 from pathlib import Path
 
+from validators.docker.gosyntax import check_match_syntax, check_match_syntax_go119
 from validators.docker.ignorefile import IgnoreFileError, IgnoreLine, read_ignore
 from validators.docker.patterns import (
     Pattern,
@@ -19,6 +20,7 @@ from validators.docker.patterns import (
     new_matcher,
 )
 from validators.docker.walk import Entry, Walker, WalkResult
+from validators.docker.walk_fsutil2020 import Fsutil2020Walker
 from validators.engine.safe_read import read_regular
 
 # The classic CLI sends a Dockerfile from outside the context as `.dockerfile.<random hex>`.
@@ -31,6 +33,7 @@ class ContextSpec:
     dockerfile: Path | None = None  # absolute; None means <context>/Dockerfile
     builder: str = "buildkit"
     daemon: str = "current"  # classic only: "legacy" (dockerd <= 20.10) or "current"
+    buildkit: str = "current"  # buildkit only: "v0.8" (Docker 20.10) or "current"
 
     @property
     def dockerfile_path(self) -> Path:
@@ -84,6 +87,12 @@ def ignore_file_for(spec: ContextSpec) -> Path | None:
     return root if root.exists() else None
 
 
+def walker_for(spec: ContextSpec, patterns: Sequence[Pattern], *, sizes: bool = False) -> Walker:
+    if spec.builder == "buildkit" and spec.buildkit == "v0.8":
+        return Fsutil2020Walker(str(spec.context_dir), patterns, sizes=sizes)
+    return Walker(str(spec.context_dir), patterns, spec.builder, sizes=sizes)
+
+
 def _synthetic(pattern: str, why: str) -> IgnoreLine:
     return IgnoreLine(0, f"{pattern}  ({why})", pattern)
 
@@ -126,8 +135,9 @@ def compute(spec: ContextSpec, *, sizes: bool = False, extra_lines: Sequence[str
         except OSError as exc:
             return ContextReport(spec, ignore, [], [], error=ContextError(f"cannot read {ignore}: {exc}", ignore))
     report = ContextReport(spec, ignore, lines, [])
+    v08 = spec.builder == "buildkit" and spec.buildkit == "v0.8"
     try:
-        patterns = new_matcher(lines)
+        patterns = new_matcher(lines, check_match_syntax_go119 if v08 else check_match_syntax)
     except PatternError as exc:
         report.error = ContextError(f"Docker refuses this build: {exc.detail}", ignore, exc.line)
         return report
@@ -143,7 +153,7 @@ def compute(spec: ContextSpec, *, sizes: bool = False, extra_lines: Sequence[str
                 return report
         patterns = _trim_build_files(spec, lines, patterns)
     report.patterns = patterns
-    walk = Walker(str(spec.context_dir), patterns, spec.builder, sizes=sizes).run()
+    walk = walker_for(spec, patterns, sizes=sizes).run()
     report.walk = walk
     if walk.stop_error is not None:
         if spec.builder == "buildkit":
@@ -225,14 +235,14 @@ def explain(report: ContextReport, path: str) -> Explanation:
     spec = report.spec
     if report.error is not None:
         return Explanation(path, False, report.error.line, f"the build fails: {report.error.message}")
-    walker = Walker(str(spec.context_dir), report.patterns, spec.builder)
+    walker = walker_for(spec, report.patterns)
     parent: tuple[int, ...] = ()
     parts = path.split("/")
     excluded, decider = False, None
     for depth in range(1, len(parts) + 1):
         prefix = "/".join(parts[:depth])
         try:
-            excluded, parent, decider = walker.decider.decide(prefix, parent)
+            excluded, parent, decider = walker.step(prefix, parent)
         except PatternError as exc:
             return Explanation(path, False, exc.line, f"evaluating {prefix} raises {exc.detail}")
         if excluded and depth < len(parts) and walker.may_prune(prefix):

@@ -117,6 +117,73 @@ def check_match_syntax(pattern: str) -> None:
         _check_chunk(chunk)
 
 
+def _chunk_matches(chunk: str, name: str) -> tuple[bool, str]:
+    """Go's matchChunk on a well-formed chunk: (matched, the rest of name)."""
+    while chunk:
+        if not name:
+            return False, ""
+        ch = chunk[0]
+        if ch == "[":
+            r, name = name[0], name[1:]
+            chunk = chunk[1:]
+            negated = chunk.startswith("^")
+            if negated:
+                chunk = chunk[1:]
+            matched = False
+            nrange = 0
+            while not (chunk.startswith("]") and nrange > 0):
+                lo, chunk = (chunk[1], chunk[2:]) if chunk[0] == "\\" else (chunk[0], chunk[1:])
+                hi = lo
+                if chunk[0] == "-":
+                    hi, chunk = (chunk[2], chunk[3:]) if chunk[1] == "\\" else (chunk[1], chunk[2:])
+                matched = matched or lo <= r <= hi
+                nrange += 1
+            chunk = chunk[1:]
+            if matched == negated:
+                return False, ""
+        elif ch == "?":
+            if name[0] == "/":
+                return False, ""
+            name, chunk = name[1:], chunk[1:]
+        else:
+            if ch == "\\":
+                chunk = chunk[1:]
+            if chunk[0] != name[0]:
+                return False, ""
+            name, chunk = name[1:], chunk[1:]
+    return True, name
+
+
+def check_match_syntax_go119(pattern: str, name: str = ".") -> None:
+    """Raise BadPattern where `filepath.Match(pattern, name)` does in Go 1.19, which the Docker
+    20.10 CLI is built with: each chunk is checked as it is reached, and the first chunk that
+    fails to match ends the call without looking at the rest (`d*/[*` is accepted, `x/[` not)."""
+    while pattern:
+        star, chunk, pattern = _scan_chunk(pattern)
+        if star and chunk == "" and not pattern:
+            return
+        _check_chunk(chunk)
+        ok, rest = _chunk_matches(chunk, name)
+        if ok and (not rest or pattern):
+            name = rest
+            continue
+        if star and _star_matches(chunk, name, last=not pattern) is not None:
+            name = _star_matches(chunk, name, last=not pattern) or ""
+            continue
+        return
+
+
+def _star_matches(chunk: str, name: str, *, last: bool) -> str | None:
+    """After a star: the rest of name once chunk matches further on (not past a "/"), or None."""
+    for i in range(len(name)):
+        if name[i] == "/":
+            break
+        ok, rest = _chunk_matches(chunk, name[i + 1 :])
+        if ok and not (last and rest):
+            return rest
+    return None
+
+
 # Go's regexp package is RE2: the same syntax and linear-time matching. A hostile pattern such
 # as `*a*a*a*a*a*a*a*a*c` would backtrack for minutes in Python's `re`.
 
@@ -163,8 +230,8 @@ class GoRegexps:
         self._set.Compile()
 
     def matching(self, text: str) -> list[int]:
-        found: list[int] = self._set.Match(_go_text(text))
-        return found
+        found: list[int] | None = self._set.Match(_go_text(text))
+        return found or []
 
 
 class GoRegexp:

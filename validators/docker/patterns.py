@@ -5,7 +5,7 @@ combines a pattern list (`MatchesUsingParentResults`, `MatchesOrParentMatches`, 
 from __future__ import annotations
 
 import enum
-from collections.abc import Sequence
+from collections.abc import Callable, Sequence
 from dataclasses import dataclass, field
 
 from validators.docker.gosyntax import BadPattern, GoRegexp, check_match_syntax, clean, go_regexp, trim_space
@@ -128,8 +128,9 @@ class Pattern:
         return ("!" if self.exclusion else "") + self.text
 
 
-def new_matcher(lines: Sequence[IgnoreLine]) -> list[Pattern]:
-    """patternmatcher.New. Raises PatternError for what Docker rejects before any walk."""
+def new_matcher(lines: Sequence[IgnoreLine], check_syntax: Callable[[str], None] = check_match_syntax) -> list[Pattern]:
+    """patternmatcher.New. Raises PatternError for what Docker rejects before any walk;
+    `check_syntax` is the Go `filepath.Match` of the Docker generation modelled."""
     patterns: list[Pattern] = []
     for line in lines:
         text = trim_space(line.pattern)
@@ -142,7 +143,7 @@ def new_matcher(lines: Sequence[IgnoreLine]) -> list[Pattern]:
                 raise PatternError('illegal exclusion pattern: "!"', line)
             text = text[1:]
         try:
-            check_match_syntax(text)
+            check_syntax(text)
         except BadPattern as exc:
             raise PatternError(f"syntax error in pattern ({exc})", line) from exc
         patterns.append(Pattern(text, exclusion, line, dirs=len(text.split("/"))))
@@ -201,7 +202,8 @@ def matches_deprecated(patterns: Sequence[Pattern], path: str) -> bool:
 # deletes .dockerignore and the Dockerfile when its own, older matcher says so.
 
 
-def _legacy_regexp(pattern: str) -> GoRegexp:
+def legacy_source(pattern: str) -> str:
+    """moby 20.10 fileutils' regexp for a pattern: only `.` and `$` escaped."""
     reg = "^"
     pos, n = 0, len(pattern)
     while pos < n:
@@ -227,7 +229,7 @@ def _legacy_regexp(pattern: str) -> GoRegexp:
                 reg += "\\"
         else:
             reg += ch
-    return go_regexp(reg + "$")
+    return reg + "$"
 
 
 def legacy_daemon_matches(path: str, lines: Sequence[IgnoreLine]) -> bool:
@@ -235,7 +237,7 @@ def legacy_daemon_matches(path: str, lines: Sequence[IgnoreLine]) -> bool:
     at the pattern's depth; any error (load or compile) means "not matched"."""
     try:
         patterns = new_matcher(lines)
-        compiled = [(p, _legacy_regexp(p.text)) for p in patterns]
+        compiled = [(p, go_regexp(legacy_source(p.text))) for p in patterns]
     except (PatternError, BadPattern):
         return False
     path = clean(path)

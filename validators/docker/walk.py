@@ -73,6 +73,10 @@ class Walker:
         dir_slash = rel + "/"
         return not any(prefix.startswith(dir_slash) for prefix in self.exception_prefixes)
 
+    def step(self, path: str, parent: Rec) -> tuple[bool, Rec, int | None]:
+        """(excluded, what the children of `path` inherit, the deciding pattern)."""
+        return self.decider.decide(path, parent)
+
     def run(self) -> WalkResult:
         result = WalkResult()
         # The walk allocates one small object per entry and frees none: the cyclic garbage

@@ -6,6 +6,7 @@ from collections.abc import Mapping
 
 from validators.config.options import boolean, one_of, string, string_list
 from validators.docker.builders import BUILDERS
+from validators.docker.engine_rules import EngineVersionError, parse_engine_version
 from validators.engine.base import Option
 
 
@@ -30,10 +31,24 @@ def _dockerfiles(value: object) -> object:
     return out
 
 
+def _engine(value: object) -> object:
+    if not isinstance(value, str):
+        raise ValueError('expected a version string such as "20.10", "24.0.7" or "current"')
+    try:
+        parse_engine_version(value)
+    except EngineVersionError as exc:
+        raise ValueError(str(exc)) from exc
+    return value
+
+
 OPTIONS: Mapping[str, Option] = {
     "dockerfiles": Option("Dockerfiles to check (default: detected).", check=_dockerfiles, type_name="list"),
     "context": Option("Build context, relative to the project (default: .).", check=string),
     "builder": Option('"buildkit" (default) or "classic".', check=one_of(*BUILDERS)),
+    "engine": Option(
+        'Docker engine version whose rules apply, e.g. "20.10" or "current" (default: ask the engine).',
+        check=_engine,
+    ),
     "required": Option("gitignore-style globs that must be in the context.", check=string_list, type_name="list"),
     "entrypoints": Option("Extra modules or scripts to follow imports from.", check=string_list, type_name="list"),
     "detect_entrypoints": Option(

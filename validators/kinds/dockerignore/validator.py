@@ -8,9 +8,11 @@ from typing import ClassVar
 
 import anyio
 import anyio.to_process
+import anyio.to_thread
 
 from validators.docker.analysis import Checks, Target
 from validators.docker.dockerfiles import detect_dockerfiles
+from validators.docker.engine_rules import EngineRules, resolve_rules
 from validators.docker.sizes import human_size
 from validators.engine.base import Option, Outcome, Validator
 from validators.engine.model import Finding, Severity, Status
@@ -25,13 +27,16 @@ class DockerignoreValidator(Validator):
     description = "The Docker build context as Docker computes it, and what it means for the image."
     options: ClassVar[Mapping[str, Option]] = OPTIONS
 
-    def targets(self) -> list[Target]:
+    def targets(self, rules: EngineRules | None = None) -> list[Target]:
         opts = self.spec.options
+        generation = {"daemon": rules.daemon, "buildkit": rules.buildkit} if rules else {}
         default_context = self.project_dir / str(opts.get("context", "."))
         default_builder = str(opts.get("builder", "buildkit"))
         configured = opts.get("dockerfiles")
         if configured is None:
-            return [Target(p, default_context, default_builder) for p in detect_dockerfiles(self.project_dir)]
+            return [
+                Target(p, default_context, default_builder, **generation) for p in detect_dockerfiles(self.project_dir)
+            ]
         assert isinstance(configured, list)
         return [
             Target(
@@ -39,6 +44,7 @@ class DockerignoreValidator(Validator):
                 self.project_dir / item["context"] if "context" in item else default_context,
                 item.get("builder", default_builder),
                 item.get("target"),
+                **generation,
             )
             for item in configured
         ]
@@ -51,12 +57,16 @@ class DockerignoreValidator(Validator):
         return ", ".join(str(t.dockerfile.relative_to(self.project_dir)) for t in targets) or "no Dockerfile found"
 
     async def run(self, ctx: RunContext) -> Outcome:
-        targets = self.targets()
-        if not targets:
+        if not self.targets():
             await ctx.log("no Dockerfile found (looked for Dockerfile, *.Dockerfile, Dockerfile.*, dockerfiles/)")
             return Outcome(Status.SKIPPED, "no Dockerfile")
         cache_path = cache_file(self.project_dir, "imports-v1.json")
         opts = self.spec.options
+        configured = opts.get("engine")
+        # Docker 20.10 and current Docker send different contexts from the same tree.
+        rules = await anyio.to_thread.run_sync(resolve_rules, str(configured) if configured is not None else None)
+        await ctx.log(f"context rules: {rules.describe(str(opts.get('builder', 'buildkit')))}")
+        targets = self.targets(rules)
         files = size = 0
         coverage: list[str] = []
         checks = Checks(
@@ -106,7 +116,10 @@ class DockerignoreValidator(Validator):
             )
             or "no problems"
         )
-        summary = "; ".join([f"{counts}; context {human_size(size)} in {files} files", *dict.fromkeys(coverage)])
+        generation = "Docker 20.10 rules" if rules.buildkit == "v0.8" else "current Docker rules"
+        summary = "; ".join(
+            [f"{counts}; context {human_size(size)} in {files} files ({generation})", *dict.fromkeys(coverage)]
+        )
         return Outcome(Status.FAILED if errors else Status.PASSED, summary)
 
 

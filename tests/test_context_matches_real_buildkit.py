@@ -1,0 +1,76 @@
+"""Property test: `checkdeck context ls` (BuildKit rules, the generation picked from the engine's
+version) lists exactly what a real BuildKit build puts under `COPY . /ctx/`, on random trees and
+.dockerignore files. CI's engine is Docker 20.10, whose BuildKit (v0.8) differs from current
+BuildKit on about one stress tree in five."""
+
+from __future__ import annotations
+
+import os
+import random
+from concurrent.futures import ThreadPoolExecutor
+from dataclasses import dataclass
+from pathlib import Path
+
+import pytest
+
+from tests.context_fuzz import make_ignore, make_tree
+from tests.docker_engine import buildkit_files, buildkit_problem, require_engine
+from tui.cli import main as checkdeck
+
+pytestmark = pytest.mark.docker
+
+TREES = int(os.environ.get("CHECKDECK_BUILDKIT_TREES", "36"))
+SEED = int(os.environ.get("CHECKDECK_PROPERTY_SEED", "20261129")) + 100_000
+
+
+@dataclass(frozen=True)
+class EngineResult:
+    seed: int
+    built: bool
+    files: frozenset[str]
+    output: str
+
+
+def _case(base: Path, seed: int) -> EngineResult:
+    rng = random.Random(seed)
+    case = base / f"case{seed}"
+    context = case / "ctx"
+    make_tree(context, rng)
+    (context / ".dockerignore").write_text(make_ignore(rng, root=context), encoding="utf-8")
+    dockerfile = case / "Dockerfile"
+    dockerfile.write_text("FROM scratch\nCOPY . /ctx/\n")
+    built, files, output = buildkit_files(context, dockerfile, case / "out.tar", "/ctx")
+    return EngineResult(seed, built, frozenset(files), output)
+
+
+def test_context_ls_agrees_with_a_real_buildkit_build(tmp_path: Path, capsys: pytest.CaptureFixture[str]) -> None:
+    require_engine()
+    problem = buildkit_problem()
+    if problem is not None:
+        if os.environ.get("CI"):
+            pytest.fail(f"CI needs a BuildKit client for this test: {problem}")
+        pytest.skip(problem)
+    seeds = [SEED + i for i in range(TREES)]
+    with ThreadPoolExecutor(max_workers=3) as pool:
+        results = list(pool.map(lambda s: _case(tmp_path, s), seeds))
+    assert sum(r.built for r in results) >= TREES // 2, "most random contexts should build"
+    disagreements = []
+    rules = set()
+    for result in results:
+        case = tmp_path / f"case{result.seed}"
+        capsys.readouterr()
+        code = checkdeck(["context", "ls", str(case / "ctx"), "-f", str(case / "Dockerfile")])
+        out = capsys.readouterr()
+        rules.add(out.err.splitlines()[0])
+        ours = frozenset(out.out.splitlines())
+        if result.built != (code == 0) or (result.built and ours != result.files):
+            ignore = (case / "ctx" / ".dockerignore").read_text()
+            disagreements.append(
+                f"seed {result.seed}\n.dockerignore:\n{ignore}\nengine ({'built' if result.built else 'failed'}):\n"
+                f"{sorted(result.files) if result.built else result.output}\n"
+                f"checkdeck (exit {code}):\n{sorted(ours)}\n{out.err}\n"
+                f"only engine: {sorted(result.files - ours)}\nonly checkdeck: {sorted(ours - result.files)}"
+            )
+    # The rules came from the engine that built, not from a default.
+    assert len(rules) == 1 and "reported by the engine" in rules.pop()
+    assert not disagreements, f"{len(disagreements)} of {len(results)} disagree:\n\n" + "\n\n".join(disagreements[:3])
