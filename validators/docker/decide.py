@@ -11,6 +11,7 @@ tests check this against the loop itself."""
 
 from __future__ import annotations
 
+import re
 from collections.abc import Sequence
 
 from validators.docker.gosyntax import BadPattern, GoRegexp, GoRegexps, go_literal, go_regexp
@@ -65,7 +66,10 @@ class Local:
     __slots__ = (
         "combined",
         "empty",
+        "every",
         "exact",
+        "items",
+        "needles",
         "prefix_any",
         "prefix_lengths",
         "prefixes",
@@ -74,7 +78,7 @@ class Local:
         "suffixes",
     )
 
-    def __init__(self, by_final: list[tuple[str, str, Item]], generic: list[Item]) -> None:
+    def __init__(self, by_final: list[tuple[str, str, Item]], generic: list[Item], generic_texts: list[str]) -> None:
         self.exact: dict[str, list[Item]] = {}
         self.suffixes: dict[str, list[Item]] = {}
         self.prefixes: dict[str, list[Item]] = {}
@@ -86,32 +90,48 @@ class Local:
         self.prefix_any = tuple(self.prefixes)
         self.prefix_lengths = sorted({len(p) for p in self.prefixes})
         self.combined: tuple[GoRegexps, list[Item]] | None = None
+        # A literal each generic pattern's matches must contain, so that most paths skip the
+        # regexps; None when one of them has no such literal.
+        self.needles: tuple[str, ...] | None = None
         if generic:
             self.combined = (GoRegexps([r.source for r, _ in generic]), generic)
+            needles = [_needle(text) for text in generic_texts]
+            self.needles = None if None in needles else tuple(n for n in needles if n is not None)
+        # Every regexp here in one RE2 set: one call settles a path that passed the cheap
+        # basename checks above.
+        self.items = [item for _, _, item in by_final] + generic
+        self.every = GoRegexps([r.source for r, _ in self.items]) if self.items else None
         self.empty = not (by_final or generic)
+
+    def may_match(self, path: str, base: str) -> bool:
+        """False when no pattern here can match `path`, by string checks alone."""
+        if base in self.exact:
+            return True
+        if self.suffix_any and base.endswith(self.suffix_any):
+            return True
+        if self.prefix_any and base.startswith(self.prefix_any):
+            return True
+        if self.combined is None:
+            return False
+        return self.needles is None or any(needle in path for needle in self.needles)
 
     def matches(self, path: str, base: str) -> list[int] | None:
         """Indices of the patterns here that match `path` (None for none: the common case)."""
-        found: list[int] | None = None
-        items = self.exact.get(base)
-        if items:
-            found = [i for r, i in items if r.match(path)]
-        if self.suffix_any and base.endswith(self.suffix_any):
-            for n in self.suffix_lengths:
-                items = self.suffixes.get(base[-n:])
-                if items:
-                    found = (found or []) + [i for r, i in items if r.match(path)]
-        if self.prefix_any and base.startswith(self.prefix_any):
-            for n in self.prefix_lengths:
-                items = self.prefixes.get(base[:n])
-                if items:
-                    found = (found or []) + [i for r, i in items if r.match(path)]
-        if self.combined is not None:
-            hits = self.combined[0].matching(path)
-            if hits:
-                generic = self.combined[1]
-                found = (found or []) + [generic[k][1] for k in hits]
-        return found
+        if self.every is None or not self.may_match(path, base):
+            return None
+        hits = self.every.matching(path)
+        return [self.items[k][1] for k in hits] if hits else None
+
+
+_LITERAL_SPLIT = re.compile(r"[*?/^]+")
+
+
+def _needle(text: str) -> str | None:
+    """The longest run of plain characters in a pattern: every path it matches holds it."""
+    if "[" in text or "\\" in text:
+        return None
+    runs = [run for run in _LITERAL_SPLIT.split(text) if run]
+    return max(runs, key=len) if runs else None
 
 
 class Decider:
@@ -145,6 +165,7 @@ class Decider:
         self.suffix_any = self._suffix_any
         self._locals: dict[str, Local] = {}
         self._shared: dict[tuple[int, ...], Local] = {}
+        self._by_head: dict[str, Local] = {}
         # Regexp patterns by the directory their last segment lives in: a literal directory
         # (most patterns), a wildcard one at a fixed depth, or anywhere ("**").
         self._by_dir: dict[str, list[tuple[str | None, str, Item]]] = {}
@@ -169,6 +190,8 @@ class Decider:
         for first, entry in self._spanning:
             self._spanning_by_head.setdefault(first, []).append(entry)
         self._inherited: dict[Rec, tuple[bool, Rec, int | None]] = {}
+        # Few distinct (inherited, own) pairs occur in a tree: each is resolved once.
+        self._combined: dict[tuple[Rec, Rec], tuple[bool, Rec, int | None]] = {}
 
     def local(self, directory: str) -> Local:
         """The regexp index for the children of `directory` ("" for the top): patterns whose
@@ -183,18 +206,31 @@ class Decider:
         for (dir_regexp, fixed), entry in self._wild_dirs:
             if fixed == depth and dir_regexp.match(directory):
                 chosen.append(entry)
+        if not chosen and head is not None:
+            # Most directories: only the spanning patterns of their first segment apply.
+            found = self._by_head.get(head)
+            if found is None:
+                found = self._by_head[head] = self._index(
+                    self._spanning_by_head.get(head, []) + self._spanning_by_head.get(None, [])
+                )
+            self._locals[directory] = found
+            return found
         if head is None:
             chosen += [entry for _, entry in self._spanning]
         else:
             chosen += self._spanning_by_head.get(head, []) + self._spanning_by_head.get(None, [])
+        found = self._locals[directory] = self._index(chosen)
+        return found
+
+    def _index(self, chosen: list[tuple[str | None, str, Item]]) -> Local:
         # Directories with the same applicable patterns share one index.
         key = tuple(item[1] for _, _, item in chosen)
         found = self._shared.get(key)
         if found is None:
             by_final = [(kind, literal, item) for kind, literal, item in chosen if kind is not None]
             generic = [item for kind, _, item in chosen if kind is None]
-            found = self._shared[key] = Local(by_final, generic)
-        self._locals[directory] = found
+            texts = [self.patterns[i].text for _, i in generic]
+            found = self._shared[key] = Local(by_final, generic, texts)
         return found
 
     def own_matches(self, path: str, local: Local | None = None) -> set[int]:
@@ -216,39 +252,46 @@ class Decider:
                     found.update(more)
         return found
 
-    def batch_hits(self, prefix: str, paths: list[str]) -> set[int] | None:
-        """For the children of one directory (`prefix` ends in "/", or "" at the top), the
-        indices of the paths some pattern matches; the others are included without further
-        work. None when the batch cannot be judged this way."""
-        if not paths:
-            return set()
-        hits: set[int] = set()
-        if self._exact:
-            hits.update(i for i, p in enumerate(paths) if p in self._exact)
-        if self._prefix_any or self._suffix_any:
-            hits.update(
+    def batch_owns(self, prefix: str, paths: list[str], local: Local) -> dict[int, set[int]]:
+        """For the children of one directory (`prefix` ends in "/", or "" at the top): for
+        each path that some pattern matches, by index, the patterns that match it. Cheap
+        string checks pick the candidates; a candidate then costs one regexp-set call."""
+        owns: dict[int, set[int]] = {}
+        exact, prefix_any, suffix_any = self._exact, self._prefix_any, self._suffix_any
+        if exact or prefix_any or suffix_any:
+            candidates = [
                 i
                 for i, p in enumerate(paths)
-                if (self._prefix_any and p.startswith(self._prefix_any))
-                or (self._suffix_any and p.endswith(self._suffix_any))
-            )
-        if not self._regexps:
-            return hits
-        local = self.local(prefix[:-1])
-        if local.empty:
-            return hits
-        # Candidates by basename, with C-level string checks; decide() then settles each.
+                if p in exact or (prefix_any and p.startswith(prefix_any)) or (suffix_any and p.endswith(suffix_any))
+            ]
+            for i in candidates:
+                p = paths[i]
+                found = set(exact.get(p, ()))
+                found.update(j for text, j in self._prefixes if p.startswith(text))
+                found.update(j for text, j in self._suffixes if p.endswith(text))
+                owns[i] = found
+        every = local.every
+        if not self._regexps or every is None:
+            return owns
         start = len(prefix)
-        if local.exact:
-            hits.update(i for i, p in enumerate(paths) if p[start:] in local.exact)
-        if local.suffix_any:
-            hits.update(i for i, p in enumerate(paths) if p.endswith(local.suffix_any))
-        if local.prefix_any:
-            hits.update(i for i, p in enumerate(paths) if p.startswith(local.prefix_any, start))
-        if local.combined is not None:
-            combined = local.combined[0]
-            hits.update(i for i, p in enumerate(paths) if combined.matching(p))
-        return hits
+        # Local.may_match, inlined: this loop runs once per entry of the tree.
+        names, suffixes, prefixes = local.exact, local.suffix_any, local.prefix_any
+        generic = local.combined is not None
+        needles = local.needles
+        matching = every.matching
+        items = local.items
+        for i, p in enumerate(paths):
+            if not (
+                (names and p[start:] in names)
+                or (suffixes and p.endswith(suffixes))
+                or (prefixes and p.startswith(prefixes, start))
+                or (generic and (needles is None or any(needle in p for needle in needles)))
+            ):
+                continue
+            hits = matching(p)
+            if hits:
+                owns.setdefault(i, set()).update(items[k][1] for k in hits)
+        return owns
 
     def decide(self, path: str, parent: Rec, local: Local | None = None) -> tuple[bool, Rec, int | None]:
         """(excluded, what children inherit, index of the deciding pattern). Raises the
@@ -272,7 +315,13 @@ class Decider:
                 if not self.errors:
                     self._inherited[parent] = cached
             return cached
-        return self._run(parent, own)
+        if self.errors:
+            return self._run(parent, own)
+        key = (parent, tuple(sorted(own)))
+        found = self._combined.get(key)
+        if found is None:
+            found = self._combined[key] = self._run(parent, own)
+        return found
 
     def _run(self, parent: Rec, own: set[int]) -> tuple[bool, Rec, int | None]:
         state = False

@@ -108,10 +108,14 @@ class Walker:
         decider = self.decider
         local = decider.local(prefix[:-1])
         rels = [prefix + e.name for e in entries]
-        hits: set[int] | None = None
-        if not parent and not decider.errors:
-            # Nothing inherited: only the entries some pattern matches need deciding.
-            hits = decider.batch_hits(prefix, rels)
+        owns: dict[int, set[int]] | None = None
+        default: tuple[bool, Rec, int | None] = (False, (), None)
+        if not decider.errors:
+            # Only the entries some pattern matches need deciding one by one: for every other
+            # entry, the verdict comes from what the directory passes down, the same for all.
+            owns = decider.batch_owns(prefix, rels, local)
+            if parent:
+                default = decider.resolve(parent, set())
         plain = not self.sizes and not self.check_readable
         sent = result.entries
         for index, entry in enumerate(entries):
@@ -120,19 +124,19 @@ class Walker:
                 is_dir = entry.is_dir(follow_symlinks=False)
             except OSError:
                 is_dir = False
-            if hits is None or index in hits:
+            if owns is None:
                 try:
                     excluded, rec, _ = decider.decide(rel, parent, local)
                 except PatternError:
                     result.stopped_at = rel
                     raise
-                if excluded:
-                    if is_dir:
-                        if not self.may_prune(rel):
-                            self._walk_dir(entry.path, rel + "/", rec, result)
-                    continue
             else:
-                rec = ()
+                own = owns.get(index)
+                excluded, rec, _ = default if own is None else decider.resolve(parent, own)
+            if excluded:
+                if is_dir and not self.may_prune(rel):
+                    self._walk_dir(entry.path, rel + "/", rec, result)
+                continue
             if is_dir:
                 self._walk_dir(entry.path, rel + "/", rec, result)
             elif plain and entry.is_file(follow_symlinks=False):
