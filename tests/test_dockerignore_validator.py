@@ -8,7 +8,7 @@ from pathlib import Path
 import pytest
 
 from tests.helpers import run_specs, write_tree
-from validators.docker.analysis import Checks, Target
+from validators.docker.analysis import Checks, Target, analyse_dockerfile
 from validators.engine.model import Finding, Severity, Status, ValidatorSpec
 from validators.kinds.dockerignore.verdict import check_dockerfile
 from validators.pyimports.cache import ScanCache
@@ -259,3 +259,21 @@ async def test_the_engine_version_decides_which_docker_rules_apply_and_is_said(t
         assert result.log_path is not None
         expected = "BuildKit v0.8 rules (engine 20.10.24, as configured)" if sent else "current BuildKit rules"
         assert f"context rules: {expected}" in result.log_path.read_text()
+
+
+def test_dockerfiles_of_one_run_share_one_reading_of_the_context_and_a_new_run_reads_again(tmp_path: Path) -> None:
+    files = {**BASE, ".dockerignore": ".checkdeck\n", "Dockerfile": "FROM scratch\nCOPY . /srv/\n"}
+    root = project(tmp_path, {**files, "api.Dockerfile": "FROM scratch\nCOPY . /srv/\n"})
+    cache = ScanCache(None)
+
+    def sent(dockerfile: str, run_key: str) -> set[str]:
+        found = analyse_dockerfile(Target(root / dockerfile, root), root, cache=cache, run_key=run_key)
+        assert found.report is not None
+        return set(found.report.paths)
+
+    first = sent("Dockerfile", "run-1#1")
+    (root / "added-later.txt").write_text("x")
+    # The second Dockerfile of the same run judges the same state of the tree...
+    assert sent("api.Dockerfile", "run-1#1") == first
+    # ...and the next run (or a rerun: another attempt) sees the file.
+    assert "added-later.txt" in sent("api.Dockerfile", "run-1#2")

@@ -9,24 +9,36 @@ import dataclasses
 import hashlib
 import json
 import posixpath
-from collections.abc import Sequence
+import stat
+from collections import OrderedDict
+from collections.abc import Callable, Sequence
 from dataclasses import dataclass, field
 from pathlib import Path
+from typing import TypeVar, cast
 
 import pathspec
 
-from validators.docker.build_context import INJECTED_DOCKERFILE, ContextReport, ContextSpec, compute, explain
+from validators.docker.build_context import (
+    INJECTED_DOCKERFILE,
+    ContextReport,
+    ContextSpec,
+    compute,
+    explain,
+    ignore_file_for,
+)
 from validators.docker.dockerfile import DockerfileError, parse
 from validators.docker.entrypoints import Entrypoint, find_entrypoints_explained, from_config
 from validators.docker.hygiene import Clutter, find_clutter
 from validators.docker.ignorefile import IgnoreLine
 from validators.docker.image import ContextView, Simulation, StageState, simulate
 from validators.docker.secrets import secret_in_content, secret_reason, worth_reading
-from validators.docker.walk import Walker
+from validators.docker.snapshot import Snapshot
 from validators.engine.safe_read import read_regular
 from validators.pyimports.cache import ScanCache
 from validators.pyimports.follow import Analysis, FileTree, MissingModule, Start, analyse
 from validators.pyimports.scan import ScanResult
+
+_T = TypeVar("_T")
 
 
 @dataclass(frozen=True)
@@ -129,10 +141,51 @@ def relative(path: Path, base: Path) -> str:
         return str(path)
 
 
-def _all_files(root: Path) -> list[str]:
-    """Every file of the context before .dockerignore (symlinks not followed)."""
-    walk = Walker(str(root), [], "buildkit").run()
-    return [e.path for e in walk.entries]
+def _all_files(snapshot: Snapshot) -> list[str]:
+    """Every file of the context before .dockerignore, symlinks as themselves; no socket, as in
+    what a build sends."""
+    files: list[str] = []
+    for rel, entries in snapshot.dirs.items():
+        prefix = rel + "/" if rel else ""
+        for entry in entries:
+            try:
+                if entry.is_dir(follow_symlinks=False):
+                    continue
+                if not entry.is_file(follow_symlinks=False) and not entry.is_symlink():
+                    if stat.S_ISSOCK(entry.stat(follow_symlinks=False).st_mode):
+                        continue
+            except OSError:
+                pass
+            files.append(prefix + entry.name)
+    return files
+
+
+# What Dockerfiles of one run share, per worker process: context reports, the unfiltered file
+# list and the views COPY reads. Keys hold the run key, so a new run or attempt reads afresh.
+_SHARED_MAX = 32
+_shared: OrderedDict[tuple[object, ...], object] = OrderedDict()
+
+
+def _memo(key: tuple[object, ...] | None, make: Callable[[], _T]) -> _T:
+    if key is None:
+        return make()
+    if key in _shared:
+        _shared.move_to_end(key)
+        return cast(_T, _shared[key])
+    value = _shared[key] = make()
+    while len(_shared) > _SHARED_MAX:
+        _shared.popitem(last=False)
+    return value
+
+
+def _report_key(spec: ContextSpec, run_key: str | None, sizes: bool) -> tuple[object, ...] | None:
+    if run_key is None:
+        return None
+    if spec.builder == "buildkit":
+        # BuildKit filters the context by its ignore file alone: Dockerfiles that share both
+        # share the listing.
+        return (run_key, "report", str(spec.context_dir), str(ignore_file_for(spec)), spec.buildkit, sizes)
+    return (run_key, "report", spec, sizes)
 
 
 class _RepoIndex:
@@ -180,7 +233,7 @@ def fix_for(report: ContextReport, repo_path: str, directory: bool) -> str | Non
     context with the line appended, not assumed."""
     candidates = [f"!{repo_path}"] if not directory else [f"!{repo_path}", f"!{repo_path}/**"]
     for line in candidates:
-        probe = compute(report.spec, extra_lines=(line,))
+        probe = compute(report.spec, extra_lines=(line,), snapshot=report.snapshot)
         sent = set(probe.paths)
         if probe.error is None and (repo_path in sent or any(p.startswith(repo_path + "/") for p in sent)):
             return line
@@ -193,7 +246,10 @@ def analyse_dockerfile(
     *,
     cache: ScanCache,
     checks: Checks = DEFAULT_CHECKS,
+    run_key: str | None = None,
 ) -> DockerfileAnalysis:
+    """`run_key` names one run (and attempt): analyses with the same key share one reading of
+    each context. Without it, everything is read afresh."""
     out = DockerfileAnalysis(target, relative(target.dockerfile, project))
     try:
         dockerfile = parse(read_regular(target.dockerfile).decode("utf-8"), out.dockerfile_rel)
@@ -203,7 +259,9 @@ def analyse_dockerfile(
     except DockerfileError as exc:
         out.parse_error = exc
         return out
-    report = compute(target.spec(), sizes=True)
+    snapshot = _memo((run_key, "snapshot", str(target.context)) if run_key else None, lambda: Snapshot(target.context))
+    spec = target.spec()
+    report = _memo(_report_key(spec, run_key, True), lambda: compute(spec, sizes=True, snapshot=snapshot))
     out.report = report
     out.ignore_rel = relative(report.ignore_file, project) if report.ignore_file else None
     if report.error is not None:
@@ -211,7 +269,8 @@ def analyse_dockerfile(
 
     if checks.compare_builders:
         other = "classic" if target.builder == "buildkit" else "buildkit"
-        other_report = compute(target.spec(other))
+        other_spec = target.spec(other)
+        other_report = _memo(_report_key(other_spec, run_key, False), lambda: compute(other_spec, snapshot=snapshot))
         always = {".dockerignore", INJECTED_DOCKERFILE, out.dockerfile_rel}
         ours = set(report.paths) - always
         theirs = set(other_report.paths) - always
@@ -220,7 +279,9 @@ def analyse_dockerfile(
                 target.builder, other, tuple(sorted(ours - theirs)), tuple(sorted(theirs - ours))
             )
 
-    sim = simulate(dockerfile, ContextView(report.paths), target.target)
+    report_key = _report_key(spec, run_key, True)
+    view = _memo(report_key and (*report_key, "view"), lambda: ContextView(report.paths))
+    sim = simulate(dockerfile, view, target.target)
     for source in sim.sources:
         clean = posixpath.normpath(source.source.lstrip("/")) or "."
         excluded_by: IgnoreLine | None = None
@@ -239,8 +300,12 @@ def analyse_dockerfile(
                 excluded_by,
             )
         )
-    full_files = _all_files(target.context)
-    full_sim = simulate(dockerfile, ContextView(full_files), target.target)
+    full_files = _memo(
+        (run_key, "all files", str(target.context)) if run_key else None,
+        lambda: _all_files(snapshot),
+    )
+    full_view = _memo((run_key, "full view", str(target.context)) if run_key else None, lambda: ContextView(full_files))
+    full_sim = simulate(dockerfile, full_view, target.target)
     out.imports, out.not_understood = _check_imports(
         report, sim, full_sim, full_files, target, cache, checks.entrypoints, checks.detect_entrypoints
     )
@@ -250,20 +315,32 @@ def analyse_dockerfile(
         for path in full_files:
             if spec_required.match_file(path) and path not in sent:
                 out.required_excluded.append(RequiredExcluded(path, explain(report, path).line))
-    out.clutter = find_clutter(report.entries)
-    if checks.secrets:
+    out.clutter, secrets = _memo(
+        report_key and (*report_key, "clutter and secrets", checks.secrets),
+        lambda: _clutter_and_secrets(report, target.context, cache, checks.secrets),
+    )
+    out.secrets = list(secrets)
+    return out
+
+
+def _clutter_and_secrets(
+    report: ContextReport, context: Path, cache: ScanCache, secrets: bool
+) -> tuple[list[Clutter], list[tuple[str, str]]]:
+    clutter = find_clutter(report.entries)
+    found_secrets: list[tuple[str, str]] = []
+    if secrets:
         # Files inside a clutter folder are said once, with the folder, not once each.
-        cluttered = tuple(f + "/" for c in out.clutter for f in c.folders)
+        cluttered = tuple(f + "/" for c in clutter for f in c.folders)
         for entry in report.entries:
             if entry.path.startswith(cluttered):
                 continue
             secret = secret_reason(entry.path)
             if secret is None and entry.kind == "file" and worth_reading(entry.path, entry.size):
-                found = cache.fact(str(target.context / entry.path), _credential_kind)
+                found = cache.fact(str(context / entry.path), _credential_kind)
                 secret = f"holds {found}" if found else None
             if secret:
-                out.secrets.append((entry.path, secret))
-    return out
+                found_secrets.append((entry.path, secret))
+    return clutter, found_secrets
 
 
 def _check_imports(

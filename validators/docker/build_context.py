@@ -19,6 +19,7 @@ from validators.docker.patterns import (
     matches_or_parent_matches,
     new_matcher,
 )
+from validators.docker.snapshot import Snapshot
 from validators.docker.walk import Entry, Walker, WalkResult
 from validators.docker.walk_fsutil2020 import Fsutil2020Walker
 from validators.engine.safe_read import read_regular
@@ -68,6 +69,7 @@ class ContextReport:
     error: ContextError | None = None
     walk: WalkResult | None = None
     notes: list[str] = field(default_factory=list)
+    snapshot: Snapshot | None = None  # the tree it was computed from, when not the disk
 
     @property
     def paths(self) -> list[str]:
@@ -87,10 +89,12 @@ def ignore_file_for(spec: ContextSpec) -> Path | None:
     return root if root.exists() else None
 
 
-def walker_for(spec: ContextSpec, patterns: Sequence[Pattern], *, sizes: bool = False) -> Walker:
+def walker_for(
+    spec: ContextSpec, patterns: Sequence[Pattern], *, sizes: bool = False, snapshot: Snapshot | None = None
+) -> Walker:
     if spec.builder == "buildkit" and spec.buildkit == "v0.8":
-        return Fsutil2020Walker(str(spec.context_dir), patterns, sizes=sizes)
-    return Walker(str(spec.context_dir), patterns, spec.builder, sizes=sizes)
+        return Fsutil2020Walker(str(spec.context_dir), patterns, sizes=sizes, snapshot=snapshot)
+    return Walker(str(spec.context_dir), patterns, spec.builder, sizes=sizes, snapshot=snapshot)
 
 
 def _synthetic(pattern: str, why: str) -> IgnoreLine:
@@ -119,8 +123,11 @@ def _validate_context(root: Path, patterns: list[Pattern]) -> PatternError | Non
     return None
 
 
-def compute(spec: ContextSpec, *, sizes: bool = False, extra_lines: Sequence[str] = ()) -> ContextReport:
-    """The context `spec` sends; `extra_lines` are appended to the ignore file (to try a fix)."""
+def compute(
+    spec: ContextSpec, *, sizes: bool = False, extra_lines: Sequence[str] = (), snapshot: Snapshot | None = None
+) -> ContextReport:
+    """The context `spec` sends; `extra_lines` are appended to the ignore file (to try a fix).
+    With a snapshot, the tree is read from it instead of the disk."""
     ignore = ignore_file_for(spec)
     lines: list[IgnoreLine] = []
     if ignore is not None or extra_lines:
@@ -134,7 +141,7 @@ def compute(spec: ContextSpec, *, sizes: bool = False, extra_lines: Sequence[str
             return ContextReport(spec, ignore, [], [], error=error)
         except OSError as exc:
             return ContextReport(spec, ignore, [], [], error=ContextError(f"cannot read {ignore}: {exc}", ignore))
-    report = ContextReport(spec, ignore, lines, [])
+    report = ContextReport(spec, ignore, lines, [], snapshot=snapshot)
     v08 = spec.builder == "buildkit" and spec.buildkit == "v0.8"
     try:
         patterns = new_matcher(lines, check_match_syntax_go119 if v08 else check_match_syntax)
@@ -153,7 +160,7 @@ def compute(spec: ContextSpec, *, sizes: bool = False, extra_lines: Sequence[str
                 return report
         patterns = _trim_build_files(spec, lines, patterns)
     report.patterns = patterns
-    walk = walker_for(spec, patterns, sizes=sizes).run()
+    walk = walker_for(spec, patterns, sizes=sizes, snapshot=snapshot).run()
     report.walk = walk
     if walk.stop_error is not None:
         if spec.builder == "buildkit":

@@ -4,6 +4,7 @@ through RE2, the engine Go's own regexp package implements."""
 
 from __future__ import annotations
 
+import functools
 import re
 
 import re2
@@ -251,8 +252,10 @@ class GoRegexp:
         return bool(self._one.matching(text))
 
 
+@functools.lru_cache(maxsize=4096)
 def go_regexp(source: str) -> GoRegexp:
-    """Compile a regexp in the syntax patternmatcher hands to Go's regexp.Compile."""
+    """Compile a regexp in the syntax patternmatcher hands to Go's regexp.Compile. Compiled
+    once per process: every listing of every Dockerfile compiles the same ignore file."""
     return GoRegexp(source)
 
 

@@ -93,10 +93,13 @@ class ContextView:
         self.file_set = set(self.files)
         dirs: set[str] = set()
         for path in self.files:
-            parent = posixpath.dirname(path)
-            while parent and parent not in dirs:
+            end = path.rfind("/")
+            while end > 0:
+                parent = path[:end]
+                if parent in dirs:
+                    break
                 dirs.add(parent)
-                parent = posixpath.dirname(parent)
+                end = path.rfind("/", 0, end)
         self.dirs = dirs
 
     def under(self, directory: str) -> list[str]:

@@ -16,6 +16,7 @@ _NAMES = re.compile(
     re.I,
 )
 _DIRS = {".git", ".aws", ".ssh", ".gnupg", ".docker", ".kube", ".azure", ".config/gcloud"}
+_DIR_HEADS = {d.split("/")[0] for d in _DIRS}
 _SAFE = re.compile(
     r"\.(?:example|sample|template|dist|tmpl|tpl)$|^\.env\.(?:example|sample|template|dist)$|\.pub$", re.I
 )
@@ -44,11 +45,12 @@ _TEXT_SUFFIXES = {
 
 def secret_reason(path: str) -> str | None:
     """Why a path looks like a secret by its name or folder, or None."""
-    name = posixpath.basename(path)
     parts = path.split("/")
-    for i in range(len(parts) - 1):
-        if parts[i] in _DIRS or "/".join(parts[i : i + 2]) in _DIRS:
-            return f"inside {parts[i]}/"
+    name = parts[-1]
+    if not _DIR_HEADS.isdisjoint(parts[:-1]):
+        for i in range(len(parts) - 1):
+            if parts[i] in _DIRS or "/".join(parts[i : i + 2]) in _DIRS:
+                return f"inside {parts[i]}/"
     if _SAFE.search(name):
         return None
     if _NAMES.match(name):

@@ -17,6 +17,7 @@ from typing import NamedTuple
 
 from validators.docker.decide import Decider, Rec
 from validators.docker.patterns import Pattern, PatternError
+from validators.docker.snapshot import Snapshot
 
 _PATTERN_CHARS = set("*[]?^\\")
 
@@ -46,8 +47,17 @@ def _without_trailing_glob(text: str) -> str:
 
 
 class Walker:
-    def __init__(self, root: str, patterns: Sequence[Pattern], builder: str, *, sizes: bool = False) -> None:
+    def __init__(
+        self,
+        root: str,
+        patterns: Sequence[Pattern],
+        builder: str,
+        *,
+        sizes: bool = False,
+        snapshot: Snapshot | None = None,
+    ) -> None:
         self.root = root
+        self.snapshot = snapshot
         self.patterns = list(patterns)
         self.builder = builder
         self.sizes = sizes
@@ -92,7 +102,13 @@ class Walker:
                 gc.enable()
         return result
 
-    def _scan(self, path: str, result: WalkResult, rel: str) -> list[os.DirEntry[str]]:
+    def _scan(self, path: str, result: WalkResult, rel: str) -> Sequence[os.DirEntry[str]]:
+        if self.snapshot is not None:
+            found = self.snapshot.entries(rel)
+            if found is None:
+                result.unreadable.append(rel or ".")
+                return []
+            return found  # already sorted by name
         try:
             with os.scandir(path) as it:
                 entries = list(it)

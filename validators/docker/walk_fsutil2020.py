@@ -17,13 +17,16 @@ from collections.abc import Sequence
 from validators.docker.decide import Rec
 from validators.docker.gosyntax import BadPattern, GoRegexps
 from validators.docker.patterns import Pattern, PatternError, legacy_source
+from validators.docker.snapshot import Snapshot
 from validators.docker.walk import Walker, WalkResult
 
 
 class Fsutil2020Walker(Walker):
-    def __init__(self, root: str, patterns: Sequence[Pattern], *, sizes: bool = False) -> None:
+    def __init__(
+        self, root: str, patterns: Sequence[Pattern], *, sizes: bool = False, snapshot: Snapshot | None = None
+    ) -> None:
         # The pruning rule is the classic CLI's: an exception's literal text starting with the path.
-        super().__init__(root, patterns, "classic", sizes=sizes)
+        super().__init__(root, patterns, "classic", sizes=sizes, snapshot=snapshot)
         self.compile_error: PatternError | None = None
         sources = []
         for pattern in self.patterns:

@@ -67,6 +67,8 @@ class DockerignoreValidator(Validator):
         rules = await anyio.to_thread.run_sync(resolve_rules, str(configured) if configured is not None else None)
         await ctx.log(f"context rules: {rules.describe(str(opts.get('builder', 'buildkit')))}")
         targets = self.targets(rules)
+        # Dockerfiles checked in one run (and attempt) share one reading of each context.
+        run_key = f"{ctx.log_path.parent}#{ctx.attempt}"
         files = size = 0
         coverage: list[str] = []
         checks = Checks(
@@ -92,7 +94,7 @@ class DockerignoreValidator(Validator):
             # The analysis reads the whole context, which may block anywhere (a FIFO, a hung
             # network mount): it runs in a worker process, which a timeout or a cancel kills.
             result: Verdict = await anyio.to_process.run_sync(
-                check_in_worker, target, self.project_dir, cache_path, checks, cancellable=True
+                check_in_worker, target, self.project_dir, cache_path, checks, run_key, cancellable=True
             )
             for line in result.log:
                 await ctx.log(line)

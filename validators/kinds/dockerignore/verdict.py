@@ -49,15 +49,18 @@ def check_dockerfile(
     *,
     cache: ScanCache,
     checks: Checks = DEFAULT_CHECKS,
+    run_key: str | None = None,
 ) -> Verdict:
-    return verdict(analyse_dockerfile(target, project, cache=cache, checks=checks), project)
+    return verdict(analyse_dockerfile(target, project, cache=cache, checks=checks, run_key=run_key), project)
 
 
-def check_in_worker(target: Target, project: Path, cache_path: Path, checks: Checks) -> Verdict:
+def check_in_worker(
+    target: Target, project: Path, cache_path: Path, checks: Checks, run_key: str | None = None
+) -> Verdict:
     """check_dockerfile in a worker process, with the scan cache loaded and saved there. A
     cache that cannot be written is said in the log: it is an optimisation, never a failure."""
     cache = ScanCache(cache_path)
-    result = check_dockerfile(target, project, cache=cache, checks=checks)
+    result = check_dockerfile(target, project, cache=cache, checks=checks, run_key=run_key)
     try:
         cache.save()
     except OSError as exc:
