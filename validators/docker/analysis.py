@@ -31,6 +31,7 @@ from validators.docker.entrypoints import Entrypoint, find_entrypoints_explained
 from validators.docker.hygiene import Clutter, find_clutter
 from validators.docker.ignorefile import IgnoreLine
 from validators.docker.image import ContextView, Simulation, StageState, simulate
+from validators.docker.installs import Installed, installed_packages
 from validators.docker.secrets import secret_in_content, secret_reason, worth_reading
 from validators.docker.snapshot import Snapshot
 from validators.engine.safe_read import read_regular
@@ -115,6 +116,7 @@ class ImportCheck:
     gaps: tuple[ModuleGap, ...]
     # No entrypoint was understood, so the packages the image copies were checked instead.
     fallback: bool = False
+    installed: Installed | None = None  # what site-packages provides, from the pip installs
 
 
 @dataclass
@@ -394,6 +396,14 @@ def _check_imports(
     roots = list(dict.fromkeys(roots))
     full_tree = FileTree(final.tree.files, final.tree.dirs)
     sent_tree = FileTree(sim.final.tree.files, sim.final.tree.dirs)
+
+    def read_repo(repo_path: str) -> bytes | None:
+        try:
+            return read_regular(target.context / repo_path)[: 1024 * 1024]
+        except OSError:
+            return None
+
+    installed = installed_packages(sim, read_repo)
     repo_roots = _repo_roots(full_tree, roots)
     run_starts = [
         Start(e.target if e.kind == "module" else None, e.target if e.kind == "script" else None, e.source)
@@ -413,6 +423,7 @@ def _check_imports(
                 repo_roots,
                 [dataclasses.astuple(s) for s in run_starts],
                 context_root,
+                sorted(installed.distributions),
             ]
         ).encode()
     ).hexdigest()
@@ -429,10 +440,10 @@ def _check_imports(
         def read(repo_path: str) -> ScanResult | None:
             return cache.get(context_root + repo_path)
 
-        analysis = analyse(run_starts, full_tree, sent_tree, roots, read, repo.find)
+        analysis = analyse(run_starts, full_tree, sent_tree, roots, read, repo.find, installed.names)
         cache.store_analysis(key, [context_root + p for p in analysis.read], analysis.encode())
     gaps = tuple(_gap(miss, report, full_tree) for miss in analysis.missing)
-    return ImportCheck(tuple(starts), tuple(roots), analysis, reused, gaps, fallback), tried
+    return ImportCheck(tuple(starts), tuple(roots), analysis, reused, gaps, fallback, installed), tried
 
 
 def _credential_kind(path: str) -> str | None:

@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import posixpath
 import re
+import shlex
 from collections.abc import Iterable
 from dataclasses import dataclass, field
 
@@ -76,6 +77,7 @@ class StageState:
     cmd: Instruction | None = None
     entrypoint: Instruction | None = None
     external_base: str | None = None  # an image we know nothing about
+    runs: list[tuple[str, str]] = field(default_factory=list)  # (RUN command, its WORKDIR)
 
 
 @dataclass
@@ -196,6 +198,7 @@ def simulate(dockerfile: Dockerfile, context: ContextView, target: str | None = 
         if base in names:
             parent = states[names[base]]
             state = StageState(parent.tree.copy(), parent.workdir, dict(parent.env), parent.cmd, parent.entrypoint)
+            state.runs = list(parent.runs)
         else:
             state = StageState(external_base=None if base == "scratch" else stage.base)
         args = dict(dockerfile.global_args)
@@ -220,6 +223,10 @@ def simulate(dockerfile: Dockerfile, context: ContextView, target: str | None = 
                     index = names.get(ref, int(ref) if ref.isdigit() and int(ref) < len(states) else None)
                     if index is not None:
                         _apply_copy(ins, state, env, None, states[index].tree, sources)
+            elif ins.keyword == "RUN":
+                exec_form = words(ins.args)
+                command = shlex.join(exec_form) if exec_form is not None else ins.args
+                state.runs.append((substitute(command, env), state.workdir))
             elif ins.keyword == "CMD":
                 state.cmd = ins
             elif ins.keyword == "ENTRYPOINT":

@@ -112,9 +112,11 @@ def analyse(
     roots: Sequence[str],
     read: Callable[[str], ScanResult | None],
     repo_find: Callable[[str], str | None],
+    installed: frozenset[str] = frozenset(),
 ) -> Analysis:
     """`read` scans a repository file; `repo_find` says where a dotted module lives in the
-    repository (or None: not first-party)."""
+    repository (or None: not first-party); `installed` holds the top-level names the image's
+    site-packages and standard library provide."""
     result = Analysis()
     full_found: dict[str, Found | None] = {}
     sent_found: dict[str, Found | None] = {}
@@ -156,9 +158,21 @@ def analyse(
     def is_module(name: str) -> bool:
         return in_full(name) is not None or in_repo(name) is not None
 
+    def installed_wins(name: str) -> bool:
+        """sys.path order: the roots come first, but only a regular package or module there
+        shadows an installed one; namespace portions lose to it."""
+        top = name.partition(".")[0]
+        if top not in installed:
+            return False
+        first_party = in_sent(top)
+        return first_party is None or first_party.file is None
+
     def visit(name: str, importer: str | None, line: int | None, where: str) -> bool:
         """Import `name`; False when it fails in the image (and the chain stops)."""
         if name in imported:
+            return True
+        if installed_wins(name):
+            imported.add(name)
             return True
         found = in_full(name)
         if found is None:

@@ -232,6 +232,15 @@ def _imports(
     if imports.reused:
         log("import analysis reused: no input changed since the last run")
     log(f"followed {imports.analysis.modules} modules")
+    installed = imports.installed
+    if installed is not None and (installed.distributions or installed.unread):
+        sources = ", ".join(dict.fromkeys(installed.sources)) or "nothing readable"
+        log(
+            f"site-packages: {len(installed.distributions)} distributions from {sources}; an installed name is "
+            "found there unless a regular package earlier on sys.path shadows it"
+        )
+        if installed.unread:
+            log(f"install sources not read: {', '.join(dict.fromkeys(installed.unread))}")
     for repo_path, problem in imports.analysis.syntax_errors:
         out.findings.append(
             Finding(
