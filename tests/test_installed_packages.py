@@ -102,3 +102,23 @@ def test_distribution_names_map_to_what_is_imported() -> None:
     assert "PIL" in import_names("pillow")
     assert "google" in import_names("google-cloud-storage")
     assert "my_lib" in import_names("My.Lib")
+
+
+def test_lock_files_bind_mounted_for_one_run_give_every_locked_package(tmp_path: Path) -> None:
+    files = {
+        "pyproject.toml": '[tool.uv.workspace]\nmembers = ["backend"]\n',
+        "uv.lock": 'version = 1\n[[package]]\nname = "sqlmodel"\n[[package]]\nname = "Alembic"\n',
+    }
+    root = write_tree(tmp_path, files)
+    dockerfile = parse(
+        "FROM python:3.12\nWORKDIR /app\n"
+        "RUN --mount=type=cache,target=/root/.cache/uv \\\n"
+        "    --mount=type=bind,source=uv.lock,target=uv.lock \\\n"
+        "    --mount=type=bind,source=pyproject.toml,target=pyproject.toml \\\n"
+        "    uv sync --frozen --no-install-workspace\n",
+        "Dockerfile",
+    )
+    sim = simulate(dockerfile, ContextView(files))  # nothing COPYed: the files are only mounted
+    installed = installed_packages(sim, lambda p: (root / p).read_bytes() if (root / p).is_file() else None)
+    assert installed.distributions == {"sqlmodel", "Alembic"}
+    assert {"sqlmodel", "alembic"} <= installed.names

@@ -69,6 +69,28 @@ class CopySource:
     matched: int  # context entries it matched
 
 
+@dataclass(frozen=True)
+class Run:
+    command: str
+    workdir: str
+    mounts: tuple[tuple[str, str], ...] = ()  # (image path, context path) bound for this RUN only
+
+
+def _run(ins: Instruction, env: dict[str, str], workdir: str) -> Run:
+    """A RUN line (its BuildKit flags already split off) and the context files it bind-mounts."""
+    mounts = []
+    for name, value in ins.flags:
+        if name != "mount":
+            continue
+        options = dict(part.partition("=")[::2] for part in value.split(","))
+        if options.get("type") == "bind" and "from" not in options and options.get("source"):
+            target = options.get("target") or options.get("dst") or options.get("destination") or ""
+            mounts.append((posixpath.normpath(posixpath.join(workdir, target)), posixpath.normpath(options["source"])))
+    exec_form = words(ins.args)
+    command = shlex.join(exec_form) if exec_form is not None else ins.args
+    return Run(substitute(command, env), workdir, tuple(mounts))
+
+
 @dataclass
 class StageState:
     tree: ImageTree = field(default_factory=ImageTree)
@@ -77,7 +99,7 @@ class StageState:
     cmd: Instruction | None = None
     entrypoint: Instruction | None = None
     external_base: str | None = None  # an image we know nothing about
-    runs: list[tuple[str, str]] = field(default_factory=list)  # (RUN command, its WORKDIR)
+    runs: list[Run] = field(default_factory=list)
 
 
 @dataclass
@@ -224,9 +246,7 @@ def simulate(dockerfile: Dockerfile, context: ContextView, target: str | None = 
                     if index is not None:
                         _apply_copy(ins, state, env, None, states[index].tree, sources)
             elif ins.keyword == "RUN":
-                exec_form = words(ins.args)
-                command = shlex.join(exec_form) if exec_form is not None else ins.args
-                state.runs.append((substitute(command, env), state.workdir))
+                state.runs.append(_run(ins, env, state.workdir))
             elif ins.keyword == "CMD":
                 state.cmd = ins
             elif ins.keyword == "ENTRYPOINT":

@@ -133,12 +133,13 @@ def installed_packages(sim: Simulation, read: ReadFile) -> Installed:
     out = Installed()
     seen: set[tuple[str, str]] = set()
     for state in [*sim.stage_states, sim.final]:
-        for command, workdir in state.runs:
-            if (command, workdir) in seen:
+        for run in state.runs:
+            if (run.command, run.workdir) in seen:
                 continue
-            seen.add((command, workdir))
-            for args in _install_commands(command):
-                _add_install(args, workdir, state, read, out)
+            seen.add((run.command, run.workdir))
+            view = _RunView(state, dict(run.mounts))
+            for args in _install_commands(run.command):
+                _add_install(args, run.workdir, view, read, out)
     return out
 
 
@@ -170,7 +171,7 @@ def _install_commands(command: str) -> Iterable[list[str]]:
             yield ["."]
 
 
-def _add_install(args: list[str], workdir: str, state: StageState, read: ReadFile, out: Installed) -> None:
+def _add_install(args: list[str], workdir: str, state: _RunView, read: ReadFile, out: Installed) -> None:
     i = 0
     while i < len(args):
         arg = args[i]
@@ -193,7 +194,7 @@ def _add_install(args: list[str], workdir: str, state: StageState, read: ReadFil
         i += 1
 
 
-def _specifier(spec: str, workdir: str, state: StageState, read: ReadFile, out: Installed) -> None:
+def _specifier(spec: str, workdir: str, state: _RunView, read: ReadFile, out: Installed) -> None:
     egg = _EGG.search(spec)
     if egg:
         out.distributions.add(egg.group(1))
@@ -209,11 +210,20 @@ def _specifier(spec: str, workdir: str, state: StageState, read: ReadFile, out: 
         out.sources.append(f"pip install {m.group(1)}")
 
 
-def _origin(image_path: str, state: StageState) -> str | None:
-    return state.tree.files.get(posixpath.normpath(image_path)) or None
+@dataclass(frozen=True)
+class _RunView:
+    """The files one RUN sees: the stage's, and what it bind-mounts from the context."""
+
+    state: StageState
+    mounts: dict[str, str]
 
 
-def _requirements_file(image_path: str, state: StageState, read: ReadFile, out: Installed, depth: int) -> None:
+def _origin(image_path: str, view: _RunView) -> str | None:
+    path = posixpath.normpath(image_path)
+    return view.mounts.get(path) or view.state.tree.files.get(path) or None
+
+
+def _requirements_file(image_path: str, state: _RunView, read: ReadFile, out: Installed, depth: int) -> None:
     origin = _origin(image_path, state)
     data = read(origin) if origin else None
     if data is None or depth > 5:
@@ -242,8 +252,30 @@ def _requirements_file(image_path: str, state: StageState, read: ReadFile, out: 
             out.distributions.add(m.group(1))
 
 
-def _project(directory: str, state: StageState, read: ReadFile, out: Installed) -> None:
-    """`pip install .` and friends: the project's declared dependencies (PEP 621 or Poetry)."""
+def _lock_file(directory: str, state: _RunView, read: ReadFile, out: Installed) -> bool:
+    """uv, Poetry and PDM lock files list every package they install, workspace members' too."""
+    for name in ("uv.lock", "poetry.lock", "pdm.lock"):
+        origin = _origin(posixpath.join(directory, name), state)
+        data = read(origin) if origin else None
+        if data is None:
+            continue
+        try:
+            table = tomllib.loads(data.decode("utf-8"))
+        except (UnicodeDecodeError, tomllib.TOMLDecodeError):
+            out.unread.append(origin or name)
+            continue
+        packages = table.get("package")
+        if isinstance(packages, list):
+            out.distributions.update(str(p["name"]) for p in packages if isinstance(p, dict) and "name" in p)
+            out.sources.append(origin or name)
+            return True
+    return False
+
+
+def _project(directory: str, state: _RunView, read: ReadFile, out: Installed) -> None:
+    """`pip install .` and friends: the project's declared dependencies (PEP 621 or Poetry), or
+    everything its lock file lists."""
+    _lock_file(directory, state, read, out)
     origin = _origin(posixpath.join(directory, "pyproject.toml"), state)
     data = read(origin) if origin else None
     if data is None:
