@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import os
 import random
+from dataclasses import dataclass
 from pathlib import Path
 
 NAMES = [
@@ -161,3 +162,36 @@ def make_ignore(rng: random.Random, n: int | None = None, root: Path | None = No
     if rng.random() < 0.05:
         text = "\ufeff" + text
     return text
+
+
+@dataclass(frozen=True)
+class EngineResult:
+    """What a real build of one random case put in the image."""
+
+    seed: int
+    built: bool
+    files: frozenset[str]
+    output: str
+
+
+def make_case(base: Path, seed: int) -> Path:
+    """base/case<seed>/ctx: a random tree and .dockerignore; the caller writes the Dockerfile."""
+    rng = random.Random(seed)
+    case = base / f"case{seed}"
+    context = case / "ctx"
+    make_tree(context, rng)
+    (context / ".dockerignore").write_text(make_ignore(rng, root=context), encoding="utf-8")
+    return case
+
+
+def disagreement(result: EngineResult, case: Path, code: int, ours: frozenset[str], err: str) -> str | None:
+    """None when checkdeck (exit `code`, listing `ours`) agrees with the engine, else why not."""
+    if result.built == (code == 0) and (not result.built or ours == result.files):
+        return None
+    ignore = (case / "ctx" / ".dockerignore").read_text()
+    return (
+        f"seed {result.seed}\n.dockerignore:\n{ignore}\nengine ({'built' if result.built else 'failed'}):\n"
+        f"{sorted(result.files) if result.built else result.output}\n"
+        f"checkdeck (exit {code}):\n{sorted(ours)}\n{err}\n"
+        f"only engine: {sorted(result.files - ours)}\nonly checkdeck: {sorted(ours - result.files)}"
+    )

@@ -6,14 +6,12 @@ BuildKit on about one stress tree in five."""
 from __future__ import annotations
 
 import os
-import random
 from concurrent.futures import ThreadPoolExecutor
-from dataclasses import dataclass
 from pathlib import Path
 
 import pytest
 
-from tests.context_fuzz import make_ignore, make_tree
+from tests.context_fuzz import EngineResult, disagreement, make_case
 from tests.docker_engine import buildkit_files, buildkit_problem, require_engine
 from tui.cli import main as checkdeck
 
@@ -23,20 +21,9 @@ TREES = int(os.environ.get("CHECKDECK_BUILDKIT_TREES", "36"))
 SEED = int(os.environ.get("CHECKDECK_PROPERTY_SEED", "20261129")) + 100_000
 
 
-@dataclass(frozen=True)
-class EngineResult:
-    seed: int
-    built: bool
-    files: frozenset[str]
-    output: str
-
-
 def _case(base: Path, seed: int) -> EngineResult:
-    rng = random.Random(seed)
-    case = base / f"case{seed}"
+    case = make_case(base, seed)
     context = case / "ctx"
-    make_tree(context, rng)
-    (context / ".dockerignore").write_text(make_ignore(rng, root=context), encoding="utf-8")
     dockerfile = case / "Dockerfile"
     dockerfile.write_text("FROM scratch\nCOPY . /ctx/\n")
     built, files, output = buildkit_files(context, dockerfile, case / "out.tar", "/ctx")
@@ -62,15 +49,9 @@ def test_context_ls_agrees_with_a_real_buildkit_build(tmp_path: Path, capsys: py
         code = checkdeck(["context", "ls", str(case / "ctx"), "-f", str(case / "Dockerfile")])
         out = capsys.readouterr()
         rules.add(out.err.splitlines()[0])
-        ours = frozenset(out.out.splitlines())
-        if result.built != (code == 0) or (result.built and ours != result.files):
-            ignore = (case / "ctx" / ".dockerignore").read_text()
-            disagreements.append(
-                f"seed {result.seed}\n.dockerignore:\n{ignore}\nengine ({'built' if result.built else 'failed'}):\n"
-                f"{sorted(result.files) if result.built else result.output}\n"
-                f"checkdeck (exit {code}):\n{sorted(ours)}\n{out.err}\n"
-                f"only engine: {sorted(result.files - ours)}\nonly checkdeck: {sorted(ours - result.files)}"
-            )
+        found = disagreement(result, case, code, frozenset(out.out.splitlines()), out.err)
+        if found is not None:
+            disagreements.append(found)
     # The rules came from the engine that built, not from a default.
     assert len(rules) == 1 and "reported by the engine" in rules.pop()
     assert not disagreements, f"{len(disagreements)} of {len(results)} disagree:\n\n" + "\n\n".join(disagreements[:3])

@@ -4,16 +4,14 @@
 from __future__ import annotations
 
 import os
-import random
 import re
 import uuid
 from concurrent.futures import ThreadPoolExecutor
-from dataclasses import dataclass
 from pathlib import Path
 
 import pytest
 
-from tests.context_fuzz import make_ignore, make_tree
+from tests.context_fuzz import EngineResult, disagreement, make_case
 from tests.docker_engine import classic_build, daemon_version, image_files, remove_image, require_engine
 from tui.cli import main as checkdeck
 
@@ -29,20 +27,9 @@ def _normalise(paths: set[str]) -> set[str]:
     return {".dockerfile.<injected>" if INJECTED.match(p) else p for p in paths}
 
 
-@dataclass(frozen=True)
-class EngineResult:
-    seed: int
-    built: bool
-    files: frozenset[str]
-    output: str
-
-
 def _case(base: Path, seed: int) -> EngineResult:
-    rng = random.Random(seed)
-    case = base / f"case{seed}"
+    case = make_case(base, seed)
     context = case / "ctx"
-    make_tree(context, rng)
-    (context / ".dockerignore").write_text(make_ignore(rng, root=context), encoding="utf-8")
     dockerfile = case / "Dockerfile"
     dockerfile.write_text(DOCKERFILE.replace("CMD", f"LABEL checkdeck.case={seed}-{uuid.uuid4().hex}\nCMD"))
     tag = f"checkdeck-prop-{uuid.uuid4().hex[:12]}"
@@ -81,12 +68,7 @@ def test_context_ls_agrees_with_a_real_classic_build(tmp_path: Path, capsys: pyt
         )
         out = capsys.readouterr()
         ours = frozenset(_normalise(set(out.out.splitlines())))
-        if result.built != (code == 0) or (result.built and ours != result.files):
-            ignore = (case / "ctx" / ".dockerignore").read_text()
-            disagreements.append(
-                f"seed {result.seed}\n.dockerignore:\n{ignore}\nengine ({'built' if result.built else 'failed'}):\n"
-                f"{sorted(result.files) if result.built else result.output}\n"
-                f"checkdeck (exit {code}):\n{sorted(ours)}\n{out.err}\n"
-                f"only engine: {sorted(result.files - ours)}\nonly checkdeck: {sorted(ours - result.files)}"
-            )
+        found = disagreement(result, case, code, ours, out.err)
+        if found is not None:
+            disagreements.append(found)
     assert not disagreements, f"{len(disagreements)} of {len(results)} disagree:\n\n" + "\n\n".join(disagreements[:3])

@@ -252,47 +252,48 @@ def _requirements_file(image_path: str, state: _RunView, read: ReadFile, out: In
             out.distributions.add(m.group(1))
 
 
-def _lock_file(directory: str, state: _RunView, read: ReadFile, out: Installed) -> bool:
+def _toml(image_path: str, state: _RunView, read: ReadFile, out: Installed) -> tuple[dict[str, object], str] | None:
+    """A TOML file the RUN sees, with its repository path; None when absent (a broken one is
+    said in `out.unread`)."""
+    origin = _origin(image_path, state)
+    data = read(origin) if origin else None
+    if origin is None or data is None:
+        return None
+    try:
+        return tomllib.loads(data.decode("utf-8")), origin
+    except (UnicodeDecodeError, tomllib.TOMLDecodeError):
+        out.unread.append(origin)
+        return None
+
+
+def _lock_file(directory: str, state: _RunView, read: ReadFile, out: Installed) -> None:
     """uv, Poetry and PDM lock files list every package they install, workspace members' too."""
     for name in ("uv.lock", "poetry.lock", "pdm.lock"):
-        origin = _origin(posixpath.join(directory, name), state)
-        data = read(origin) if origin else None
-        if data is None:
-            continue
-        try:
-            table = tomllib.loads(data.decode("utf-8"))
-        except (UnicodeDecodeError, tomllib.TOMLDecodeError):
-            out.unread.append(origin or name)
-            continue
-        packages = table.get("package")
-        if isinstance(packages, list):
+        found = _toml(posixpath.join(directory, name), state, read, out)
+        packages = found[0].get("package") if found else None
+        if found and isinstance(packages, list):
             out.distributions.update(str(p["name"]) for p in packages if isinstance(p, dict) and "name" in p)
-            out.sources.append(origin or name)
-            return True
-    return False
+            out.sources.append(found[1])
+            return
 
 
 def _project(directory: str, state: _RunView, read: ReadFile, out: Installed) -> None:
     """`pip install .` and friends: the project's declared dependencies (PEP 621 or Poetry), or
     everything its lock file lists."""
     _lock_file(directory, state, read, out)
-    origin = _origin(posixpath.join(directory, "pyproject.toml"), state)
-    data = read(origin) if origin else None
-    if data is None:
+    found = _toml(posixpath.join(directory, "pyproject.toml"), state, read, out)
+    if found is None:
         out.unread.append(posixpath.join(directory, "pyproject.toml"))
         return
-    try:
-        table = tomllib.loads(data.decode("utf-8"))
-    except (UnicodeDecodeError, tomllib.TOMLDecodeError):
-        out.unread.append(origin or directory)
-        return
-    out.sources.append(origin or directory)
+    table, origin = found
+    out.sources.append(origin)
     project = table.get("project")
     if isinstance(project, dict):
         for dep in project.get("dependencies") or []:
             m = _NAME.match(str(dep))
             if m:
                 out.distributions.add(m.group(1))
-    poetry = table.get("tool", {}).get("poetry", {}) if isinstance(table.get("tool"), dict) else {}
+    tool = table.get("tool")
+    poetry = tool.get("poetry") if isinstance(tool, dict) else None
     if isinstance(poetry, dict) and isinstance(poetry.get("dependencies"), dict):
         out.distributions.update(name for name in poetry["dependencies"] if name.lower() != "python")
