@@ -15,7 +15,7 @@ from dataclasses import dataclass
 CURRENT = "current"
 _VERSION = re.compile(r"v?(\d+)\.(\d+)(?:\.(\d+))?(?:[-+~.][0-9A-Za-z.+~-]*)?")
 _FIRST_CURRENT = (23, 0)
-_ASK_TIMEOUT_S = 3.0
+_ASK_TIMEOUT_S = 10.0  # a loaded machine's engine can be slow to answer; none at all fails at once
 _REMEMBER_S = 30.0
 
 
