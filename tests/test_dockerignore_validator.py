@@ -8,6 +8,7 @@ from pathlib import Path
 import pytest
 
 from tests.helpers import run_specs, write_tree
+from validators.docker import analysis
 from validators.docker.analysis import Checks, Target, analyse_dockerfile
 from validators.engine.model import Finding, Severity, Status, ValidatorSpec
 from validators.kinds.dockerignore.verdict import check_dockerfile
@@ -277,3 +278,10 @@ def test_dockerfiles_of_one_run_share_one_reading_of_the_context_and_a_new_run_r
     assert sent("api.Dockerfile", "run-1#1") == first
     # ...and the next run (or a rerun: another attempt) sees the file.
     assert "added-later.txt" in sent("api.Dockerfile", "run-1#2")
+
+
+def test_what_runs_share_is_dropped_two_runs_later(tmp_path: Path) -> None:
+    root = project(tmp_path, {**BASE, ".dockerignore": ".checkdeck\n", "Dockerfile": "FROM scratch\nCOPY . /srv/\n"})
+    for n in range(5):
+        analyse_dockerfile(Target(root / "Dockerfile", root), root, cache=ScanCache(None), run_key=f"run#{n}")
+    assert {key[0] for key in analysis._shared} == {"run#3", "run#4"}

@@ -164,7 +164,10 @@ def _all_files(snapshot: Snapshot) -> list[str]:
 
 # What Dockerfiles of one run share, per worker process: context reports, the unfiltered file
 # list and the views COPY reads. Keys hold the run key, so a new run or attempt reads afresh.
+# Memory stays bounded: the entries of two runs at most (a rerun can overlap the run before),
+# and a few dozen entries in all.
 _SHARED_MAX = 32
+_SHARED_RUNS = 2
 _shared: OrderedDict[tuple[object, ...], object] = OrderedDict()
 
 
@@ -175,6 +178,9 @@ def _memo(key: tuple[object, ...] | None, make: Callable[[], _T]) -> _T:
         _shared.move_to_end(key)
         return cast(_T, _shared[key])
     value = _shared[key] = make()
+    runs = list(dict.fromkeys(k[0] for k in reversed(_shared)))
+    for old in [k for k in _shared if k[0] in runs[_SHARED_RUNS:]]:
+        del _shared[old]
     while len(_shared) > _SHARED_MAX:
         _shared.popitem(last=False)
     return value
