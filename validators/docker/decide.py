@@ -68,6 +68,7 @@ class Local:
         "empty",
         "every",
         "exact",
+        "ids",
         "items",
         "needles",
         "prefix_any",
@@ -100,6 +101,7 @@ class Local:
         # Every regexp here in one RE2 set: one call settles a path that passed the cheap
         # basename checks above.
         self.items = [item for _, _, item in by_final] + generic
+        self.ids = [i for _, i in self.items]
         self.every = GoRegexps([r.source for r, _ in self.items]) if self.items else None
         self.empty = not (by_final or generic)
 
@@ -279,18 +281,23 @@ class Decider:
         generic = local.combined is not None
         needles = local.needles
         matching = every.matching
-        items = local.items
-        for i, p in enumerate(paths):
-            if not (
-                (names and p[start:] in names)
-                or (suffixes and p.endswith(suffixes))
-                or (prefixes and p.startswith(prefixes, start))
-                or (generic and (needles is None or any(needle in p for needle in needles)))
-            ):
-                continue
-            hits = matching(p)
+        ids = local.ids
+        candidates = [
+            i
+            for i, p in enumerate(paths)
+            if (names and p[start:] in names)
+            or (suffixes and p.endswith(suffixes))
+            or (prefixes and p.startswith(prefixes, start))
+            or (generic and (needles is None or any(needle in p for needle in needles)))
+        ]
+        for i in candidates:
+            hits = matching(paths[i])
             if hits:
-                owns.setdefault(i, set()).update(items[k][1] for k in hits)
+                found = {ids[k] for k in hits}
+                if i in owns:
+                    owns[i] |= found
+                else:
+                    owns[i] = found
         return owns
 
     def decide(self, path: str, parent: Rec, local: Local | None = None) -> tuple[bool, Rec, int | None]:

@@ -234,7 +234,8 @@ class GoRegexps:
         self._raw = getattr(getattr(self._set, "_set", None), "Match", None)
 
     def matching(self, text: str) -> list[int]:
-        text = _go_text(text)
+        if not text.isascii():
+            text = _SURROGATE.sub("\ufffd", text)
         found: list[int] | None = self._raw(text.encode()) if self._raw is not None else self._set.Match(text)
         return found or []
 

@@ -16,7 +16,6 @@ import sys
 import tomllib
 from collections.abc import Callable, Iterable
 from dataclasses import dataclass, field
-from importlib import metadata
 
 from validators.docker.image import Simulation, StageState
 
@@ -92,6 +91,8 @@ def canonical(name: str) -> str:
 def _local_top_levels() -> dict[str, tuple[str, ...]]:
     """Top-level names of the distributions installed where checkdeck runs: a better guess than
     the distribution's own name, for the ones that are installed here too."""
+    from importlib import metadata  # 20 ms of imports, only once an install is read
+
     found: dict[str, set[str]] = {}
     for top, dists in metadata.packages_distributions().items():
         for dist in dists:
