@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import argparse
+import dataclasses
 import difflib
 import signal
 import sys
@@ -12,6 +13,7 @@ from pathlib import Path
 
 from validators.config.detect import detect, render_config
 from validators.config.load import ConfigError, find_config, load_config
+from validators.docker.engine_rules import EngineVersionError, parse_engine_version
 from validators.engine.model import Config
 from validators.engine.redact import shown_options
 from validators.process.terminal_text import printable
@@ -31,6 +33,24 @@ def _common(parser: argparse.ArgumentParser) -> None:
     )
 
 
+def _engine_option(parser: argparse.ArgumentParser) -> None:
+    parser.add_argument(
+        "--engine",
+        metavar="VERSION",
+        help="Docker version whose build-context rules apply, e.g. 20.10 or current (default: ask the engine)",
+    )
+
+
+def with_engine(config: Config, engine: str) -> Config:
+    """Every build-context validator judged by the rules of Docker `engine`, whatever the config says."""
+    parse_engine_version(engine)  # EngineVersionError for what is not a version
+    specs = tuple(
+        dataclasses.replace(spec, options={**spec.options, "engine": engine}) if spec.kind == "dockerignore" else spec
+        for spec in config.validators
+    )
+    return dataclasses.replace(config, validators=specs)
+
+
 def build_app_parser() -> argparse.ArgumentParser:
     parser = argparse.ArgumentParser(
         prog="checkdeck",
@@ -40,6 +60,7 @@ def build_app_parser() -> argparse.ArgumentParser:
     _common(parser)
     parser.add_argument("--watch", action="store_true", help="rerun validators whose inputs change")
     parser.add_argument("--concurrency", type=int, metavar="N", help="validators at once (default: config, else CPUs)")
+    _engine_option(parser)
     parser.set_defaults(command=None)
     return parser
 
@@ -66,6 +87,7 @@ def build_parser() -> argparse.ArgumentParser:
         help="write the report; format from the extension: .json .md .xml (JUnit) .sarif",
     )
     run.add_argument("--concurrency", type=int, metavar="N", help="validators at once (default: config, else CPUs)")
+    _engine_option(run)
     lst = sub.add_parser("list", help="show the validators that would run and where each came from")
     _common(lst)
     init = sub.add_parser("init", help="write the detected validators to checkdeck.toml")
@@ -148,6 +170,12 @@ def _main(args_list: list[str], use_sub: bool) -> int:
         return cmd_list(config)
     if args.command == "init":
         return cmd_init(config, args.force)
+    engine: str | None = getattr(args, "engine", None)
+    if engine is not None:
+        try:
+            config = with_engine(config, engine)
+        except EngineVersionError as exc:
+            return _fail(f"--engine: {exc}")
     only: list[str] | None = getattr(args, "only", None)
     exports: list[Path] = getattr(args, "export", [])
     if only:
