@@ -134,6 +134,7 @@ class Walker:
                 default = decider.resolve(parent, set())
         plain = not self.sizes and not self.check_readable
         sent = result.entries
+        default_excluded, default_rec, _ = default
         for index, entry in enumerate(entries):
             rel = rels[index]
             try:
@@ -146,9 +147,10 @@ class Walker:
                 except PatternError:
                     result.stopped_at = rel
                     raise
+            elif owns and index in owns:
+                excluded, rec, _ = decider.resolve(parent, owns[index])
             else:
-                own = owns.get(index)
-                excluded, rec, _ = default if own is None else decider.resolve(parent, own)
+                excluded, rec = default_excluded, default_rec
             if excluded:
                 if is_dir and not self.may_prune(rel):
                     self._walk_dir(entry.path, rel + "/", rec, result)
