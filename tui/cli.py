@@ -13,7 +13,6 @@ from pathlib import Path
 
 from validators.config.detect import detect, render_config
 from validators.config.load import ConfigError, find_config, load_config
-from validators.docker.engine_rules import EngineVersionError, parse_engine_version
 from validators.engine.model import Config
 from validators.engine.redact import shown_options
 from validators.process.terminal_text import printable
@@ -42,8 +41,11 @@ def _engine_option(parser: argparse.ArgumentParser) -> None:
 
 
 def with_engine(config: Config, engine: str) -> Config:
-    """Every build-context validator judged by the rules of Docker `engine`, whatever the config says."""
-    parse_engine_version(engine)  # EngineVersionError for what is not a version
+    """Every build-context validator judged by the rules of Docker `engine`, whatever the config
+    says. Raises ValueError for what is not a version."""
+    from validators.docker.engine_rules import parse_engine_version  # `list` and `init` never need it
+
+    parse_engine_version(engine)
     specs = tuple(
         dataclasses.replace(spec, options={**spec.options, "engine": engine}) if spec.kind == "dockerignore" else spec
         for spec in config.validators
@@ -174,7 +176,7 @@ def _main(args_list: list[str], use_sub: bool) -> int:
     if engine is not None:
         try:
             config = with_engine(config, engine)
-        except EngineVersionError as exc:
+        except ValueError as exc:
             return _fail(f"--engine: {exc}")
     only: list[str] | None = getattr(args, "only", None)
     exports: list[Path] = getattr(args, "export", [])
