@@ -61,49 +61,26 @@ def _directory_regexp(directory: str) -> GoRegexp | None:
 
 
 class Local:
-    """The regexp patterns that can match the children of one directory, indexed by basename."""
+    """The regexp patterns that can match the children of one directory: the basename literals
+    that pick the candidate paths, and one RE2 set that settles each candidate."""
 
-    __slots__ = (
-        "combined",
-        "empty",
-        "every",
-        "exact",
-        "ids",
-        "items",
-        "needles",
-        "prefix_any",
-        "prefix_lengths",
-        "prefixes",
-        "suffix_any",
-        "suffix_lengths",
-        "suffixes",
-    )
+    __slots__ = ("empty", "every", "exact", "generic", "ids", "needles", "prefix_any", "suffix_any")
 
     def __init__(self, by_final: list[tuple[str, str, Item]], generic: list[Item], generic_texts: list[str]) -> None:
-        self.exact: dict[str, list[Item]] = {}
-        self.suffixes: dict[str, list[Item]] = {}
-        self.prefixes: dict[str, list[Item]] = {}
-        for kind, literal, item in by_final:
-            table = {"exact": self.exact, "suffix": self.suffixes, "prefix": self.prefixes}[kind]
-            table.setdefault(literal, []).append(item)
-        self.suffix_any = tuple(self.suffixes)
-        self.suffix_lengths = sorted({len(s) for s in self.suffixes})
-        self.prefix_any = tuple(self.prefixes)
-        self.prefix_lengths = sorted({len(p) for p in self.prefixes})
-        self.combined: tuple[GoRegexps, list[Item]] | None = None
-        # A literal each generic pattern's matches must contain, so that most paths skip the
-        # regexps; None when one of them has no such literal.
+        self.exact = {literal for kind, literal, _ in by_final if kind == "exact"}
+        self.suffix_any = tuple(dict.fromkeys(literal for kind, literal, _ in by_final if kind == "suffix"))
+        self.prefix_any = tuple(dict.fromkeys(literal for kind, literal, _ in by_final if kind == "prefix"))
+        # Patterns with no basename literal: a path is a candidate when it holds a literal each
+        # of them must contain; None when one of them has no such literal.
+        self.generic = bool(generic)
         self.needles: tuple[str, ...] | None = None
         if generic:
-            self.combined = (GoRegexps([r.source for r, _ in generic]), generic)
             needles = [_needle(text) for text in generic_texts]
             self.needles = None if None in needles else tuple(n for n in needles if n is not None)
-        # Every regexp here in one RE2 set: one call settles a path that passed the cheap
-        # basename checks above.
-        self.items = [item for _, _, item in by_final] + generic
-        self.ids = [i for _, i in self.items]
-        self.every = GoRegexps([r.source for r, _ in self.items]) if self.items else None
-        self.empty = not (by_final or generic)
+        items = [item for _, _, item in by_final] + generic
+        self.ids = [i for _, i in items]
+        self.every = GoRegexps([r.source for r, _ in items]) if items else None
+        self.empty = self.every is None
 
     def may_match(self, path: str, base: str) -> bool:
         """False when no pattern here can match `path`, by string checks alone."""
@@ -113,7 +90,7 @@ class Local:
             return True
         if self.prefix_any and base.startswith(self.prefix_any):
             return True
-        if self.combined is None:
+        if not self.generic:
             return False
         return self.needles is None or any(needle in path for needle in self.needles)
 
@@ -122,7 +99,7 @@ class Local:
         if self.every is None or not self.may_match(path, base):
             return None
         hits = self.every.matching(path)
-        return [self.items[k][1] for k in hits] if hits else None
+        return [self.ids[k] for k in hits] if hits else None
 
 
 _LITERAL_SPLIT = re.compile(r"[*?/^]+")
@@ -278,7 +255,7 @@ class Decider:
         start = len(prefix)
         # Local.may_match, inlined: this loop runs once per entry of the tree.
         names, suffixes, prefixes = local.exact, local.suffix_any, local.prefix_any
-        generic = local.combined is not None
+        generic = local.generic
         needles = local.needles
         matching = every.matching
         ids = local.ids

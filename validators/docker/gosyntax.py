@@ -202,18 +202,22 @@ def _go_text(text: str) -> str:
     return text if text.isascii() else _SURROGATE.sub("\ufffd", text)
 
 
-def _check(source: str) -> None:
+def _refuse_what_only_go_refuses(source: str) -> None:
     if _SURROGATE.search(source):
         raise BadPattern("error parsing regexp: invalid UTF-8")
-    found = _GO_ONLY_ERRORS.search(source)
-    if found:
+    if _GO_ONLY_ERRORS.search(source):
         raise BadPattern("error parsing regexp: invalid escape sequence: `\\C`")
+
+
+def _parse_error(source: str) -> BadPattern:
+    """RE2's own message for a source its set refused (the set only says that it did)."""
     try:
         re2.compile(source, _OPTIONS)
     except re2.error as exc:
         detail = exc.args[0] if exc.args else ""
         text = detail.decode("utf-8", "replace") if isinstance(detail, bytes) else str(detail)
-        raise BadPattern(f"error parsing regexp: {text}") from exc
+        return BadPattern(f"error parsing regexp: {text}")
+    return BadPattern("error parsing regexp")
 
 
 class GoRegexps:
@@ -226,16 +230,18 @@ class GoRegexps:
         self.sources = sources
         self._set = re2.Set.MatchSet(_OPTIONS)
         for source in sources:
-            _check(source)
-            self._set.Add(source)
+            _refuse_what_only_go_refuses(source)
+            try:
+                self._set.Add(source)
+            except re2.error:
+                raise _parse_error(source) from None
         self._set.Compile()
         # The binding under the wrapper, when there is one: walks call this once per path,
         # and the wrapper's own work per call costs as much as the match.
         self._raw = getattr(getattr(self._set, "_set", None), "Match", None)
 
     def matching(self, text: str) -> list[int]:
-        if not text.isascii():
-            text = _SURROGATE.sub("\ufffd", text)
+        text = _go_text(text)
         found: list[int] | None = self._raw(text.encode()) if self._raw is not None else self._set.Match(text)
         return found or []
 

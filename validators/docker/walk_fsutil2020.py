@@ -15,7 +15,7 @@ from __future__ import annotations
 from collections.abc import Sequence
 
 from validators.docker.decide import Rec
-from validators.docker.gosyntax import BadPattern, GoRegexps
+from validators.docker.gosyntax import BadPattern, GoRegexps, go_regexp
 from validators.docker.patterns import Pattern, PatternError, legacy_source
 from validators.docker.snapshot import Snapshot
 from validators.docker.walk import Walker, WalkResult
@@ -28,18 +28,19 @@ class Fsutil2020Walker(Walker):
         # The pruning rule is the classic CLI's: an exception's literal text starting with the path.
         super().__init__(root, patterns, "classic", sizes=sizes, snapshot=snapshot)
         self.compile_error: PatternError | None = None
-        sources = []
-        for pattern in self.patterns:
+        self._set: GoRegexps | None = None
+        sources = [legacy_source(pattern.text) for pattern in self.patterns]
+        for pattern, source in zip(self.patterns, sources, strict=True):
             try:
-                GoRegexps([legacy_source(pattern.text)])
+                go_regexp(source)  # compiled once per process, whichever walker asks
             except BadPattern:
                 # fileutils reports any regexp error as filepath.ErrBadPattern.
                 self.compile_error = PatternError(
                     "failed to match excludepatterns: syntax error in pattern", pattern.source
                 )
                 break
-            sources.append(legacy_source(pattern.text))
-        self._set = GoRegexps(sources) if self.compile_error is None else None
+        else:
+            self._set = GoRegexps(sources)
         self._exclusion = [p.exclusion for p in self.patterns]
         self.ordered = True
 
