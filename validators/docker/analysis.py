@@ -171,9 +171,11 @@ _SHARED_RUNS = 2
 _shared: OrderedDict[tuple[object, ...], object] = OrderedDict()
 
 
-def _memo(key: tuple[object, ...] | None, make: Callable[[], _T]) -> _T:
-    if key is None:
+def _memo(run_key: str | None, what: tuple[object, ...], make: Callable[[], _T]) -> _T:
+    """`make()`, shared by the analyses of run `run_key`; without a run key, made afresh."""
+    if run_key is None:
         return make()
+    key = (run_key, *what)
     if key in _shared:
         _shared.move_to_end(key)
         return cast(_T, _shared[key])
@@ -186,14 +188,12 @@ def _memo(key: tuple[object, ...] | None, make: Callable[[], _T]) -> _T:
     return value
 
 
-def _report_key(spec: ContextSpec, run_key: str | None, sizes: bool) -> tuple[object, ...] | None:
-    if run_key is None:
-        return None
+def _report_key(spec: ContextSpec, sizes: bool) -> tuple[object, ...]:
     if spec.builder == "buildkit":
         # BuildKit filters the context by its ignore file alone: Dockerfiles that share both
         # share the listing.
-        return (run_key, "report", str(spec.context_dir), str(ignore_file_for(spec)), spec.buildkit, sizes)
-    return (run_key, "report", spec, sizes)
+        return ("report", str(spec.context_dir), str(ignore_file_for(spec)), spec.buildkit, sizes)
+    return ("report", spec, sizes)
 
 
 class _RepoIndex:
@@ -267,9 +267,11 @@ def analyse_dockerfile(
     except DockerfileError as exc:
         out.parse_error = exc
         return out
-    snapshot = _memo((run_key, "snapshot", str(target.context)) if run_key else None, lambda: Snapshot(target.context))
+    context = str(target.context)
+    snapshot = _memo(run_key, ("snapshot", context), lambda: Snapshot(target.context))
     spec = target.spec()
-    report = _memo(_report_key(spec, run_key, True), lambda: compute(spec, sizes=True, snapshot=snapshot))
+    report_key = _report_key(spec, True)
+    report = _memo(run_key, report_key, lambda: compute(spec, sizes=True, snapshot=snapshot))
     out.report = report
     out.ignore_rel = relative(report.ignore_file, project) if report.ignore_file else None
     if report.error is not None:
@@ -278,7 +280,7 @@ def analyse_dockerfile(
     if checks.compare_builders:
         other = "classic" if target.builder == "buildkit" else "buildkit"
         other_spec = target.spec(other)
-        other_report = _memo(_report_key(other_spec, run_key, False), lambda: compute(other_spec, snapshot=snapshot))
+        other_report = _memo(run_key, _report_key(other_spec, False), lambda: compute(other_spec, snapshot=snapshot))
         always = {".dockerignore", INJECTED_DOCKERFILE, out.dockerfile_rel}
         ours = set(report.paths) - always
         theirs = set(other_report.paths) - always
@@ -287,8 +289,7 @@ def analyse_dockerfile(
                 target.builder, other, tuple(sorted(ours - theirs)), tuple(sorted(theirs - ours))
             )
 
-    report_key = _report_key(spec, run_key, True)
-    view = _memo(report_key and (*report_key, "view"), lambda: ContextView(report.paths))
+    view = _memo(run_key, (*report_key, "view"), lambda: ContextView(report.paths))
     sim = simulate(dockerfile, view, target.target)
     for source in sim.sources:
         clean = posixpath.normpath(source.source.lstrip("/")) or "."
@@ -308,11 +309,8 @@ def analyse_dockerfile(
                 excluded_by,
             )
         )
-    full_files = _memo(
-        (run_key, "all files", str(target.context)) if run_key else None,
-        lambda: _all_files(snapshot),
-    )
-    full_view = _memo((run_key, "full view", str(target.context)) if run_key else None, lambda: ContextView(full_files))
+    full_files = _memo(run_key, ("all files", context), lambda: _all_files(snapshot))
+    full_view = _memo(run_key, ("full view", context), lambda: ContextView(full_files))
     full_sim = simulate(dockerfile, full_view, target.target)
     out.imports, out.not_understood = _check_imports(
         report, sim, full_sim, full_files, target, cache, checks.entrypoints, checks.detect_entrypoints
@@ -324,7 +322,8 @@ def analyse_dockerfile(
             if spec_required.match_file(path) and path not in sent:
                 out.required_excluded.append(RequiredExcluded(path, explain(report, path).line))
     out.clutter, secrets = _memo(
-        report_key and (*report_key, "clutter and secrets", checks.secrets),
+        run_key,
+        (*report_key, "clutter and secrets", checks.secrets),
         lambda: _clutter_and_secrets(report, target.context, cache, checks.secrets),
     )
     out.secrets = list(secrets)

@@ -37,6 +37,11 @@ class ContextSpec:
     buildkit: str = "current"  # buildkit only: "v0.8" (Docker 20.10) or "current"
 
     @property
+    def fsutil_2020(self) -> bool:
+        """Docker 20.10's BuildKit: its own pattern check and walker."""
+        return self.builder == "buildkit" and self.buildkit == "v0.8"
+
+    @property
     def dockerfile_path(self) -> Path:
         return self.dockerfile or self.context_dir / "Dockerfile"
 
@@ -92,7 +97,7 @@ def ignore_file_for(spec: ContextSpec) -> Path | None:
 def walker_for(
     spec: ContextSpec, patterns: Sequence[Pattern], *, sizes: bool = False, snapshot: Snapshot | None = None
 ) -> Walker:
-    if spec.builder == "buildkit" and spec.buildkit == "v0.8":
+    if spec.fsutil_2020:
         return Fsutil2020Walker(str(spec.context_dir), patterns, sizes=sizes, snapshot=snapshot)
     return Walker(str(spec.context_dir), patterns, spec.builder, sizes=sizes, snapshot=snapshot)
 
@@ -142,9 +147,8 @@ def compute(
         except OSError as exc:
             return ContextReport(spec, ignore, [], [], error=ContextError(f"cannot read {ignore}: {exc}", ignore))
     report = ContextReport(spec, ignore, lines, [], snapshot=snapshot)
-    v08 = spec.builder == "buildkit" and spec.buildkit == "v0.8"
     try:
-        patterns = new_matcher(lines, check_match_syntax_go119 if v08 else check_match_syntax)
+        patterns = new_matcher(lines, check_match_syntax_go119 if spec.fsutil_2020 else check_match_syntax)
     except PatternError as exc:
         report.error = ContextError(f"Docker refuses this build: {exc.detail}", ignore, exc.line)
         return report
