@@ -42,10 +42,12 @@ def _engine_option(parser: argparse.ArgumentParser) -> None:
 
 def with_engine(config: Config, engine: str) -> Config:
     """Every build-context validator judged by the rules of Docker `engine`, whatever the config
-    says. Raises ValueError for what is not a version."""
-    from validators.docker.engine_rules import parse_engine_version  # `list` and `init` never need it
+    says. Raises ValueError, as the `engine` config key does, for what is not a version."""
+    from validators.engine import registry  # loads the kind's options: `list` and `init` never need them
 
-    parse_engine_version(engine)
+    check = registry.options("dockerignore")["engine"].check
+    assert check is not None
+    check(engine)
     specs = tuple(
         dataclasses.replace(spec, options={**spec.options, "engine": engine}) if spec.kind == "dockerignore" else spec
         for spec in config.validators

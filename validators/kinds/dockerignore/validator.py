@@ -3,6 +3,7 @@ for the image (COPY sources, modules it will lack, required paths, secrets, size
 
 from __future__ import annotations
 
+import dataclasses
 from collections.abc import Mapping
 from typing import ClassVar
 
@@ -12,7 +13,7 @@ import anyio.to_thread
 
 from validators.docker.analysis import Checks, Target
 from validators.docker.dockerfiles import detect_dockerfiles
-from validators.docker.engine_rules import EngineRules, resolve_rules
+from validators.docker.engine_rules import resolve_rules
 from validators.docker.sizes import human_size
 from validators.engine.base import Option, Outcome, Validator
 from validators.engine.model import Finding, Severity, Status
@@ -27,16 +28,13 @@ class DockerignoreValidator(Validator):
     description = "The Docker build context as Docker computes it, and what it means for the image."
     options: ClassVar[Mapping[str, Option]] = OPTIONS
 
-    def targets(self, rules: EngineRules | None = None) -> list[Target]:
+    def targets(self) -> list[Target]:
         opts = self.spec.options
-        generation = {"daemon": rules.daemon, "buildkit": rules.buildkit} if rules else {}
         default_context = self.project_dir / str(opts.get("context", "."))
         default_builder = str(opts.get("builder", "buildkit"))
         configured = opts.get("dockerfiles")
         if configured is None:
-            return [
-                Target(p, default_context, default_builder, **generation) for p in detect_dockerfiles(self.project_dir)
-            ]
+            return [Target(p, default_context, default_builder) for p in detect_dockerfiles(self.project_dir)]
         assert isinstance(configured, list)
         return [
             Target(
@@ -44,7 +42,6 @@ class DockerignoreValidator(Validator):
                 self.project_dir / item["context"] if "context" in item else default_context,
                 item.get("builder", default_builder),
                 item.get("target"),
-                **generation,
             )
             for item in configured
         ]
@@ -57,7 +54,8 @@ class DockerignoreValidator(Validator):
         return ", ".join(str(t.dockerfile.relative_to(self.project_dir)) for t in targets) or "no Dockerfile found"
 
     async def run(self, ctx: RunContext) -> Outcome:
-        if not self.targets():
+        targets = self.targets()
+        if not targets:
             await ctx.log("no Dockerfile found (looked for Dockerfile, *.Dockerfile, Dockerfile.*, dockerfiles/)")
             return Outcome(Status.SKIPPED, "no Dockerfile")
         cache_path = cache_file(self.project_dir, "imports-v1.json")
@@ -66,7 +64,7 @@ class DockerignoreValidator(Validator):
         # Docker 20.10 and current Docker send different contexts from the same tree.
         rules = await anyio.to_thread.run_sync(resolve_rules, str(configured) if configured is not None else None)
         await ctx.log(f"context rules: {rules.describe(str(opts.get('builder', 'buildkit')))}")
-        targets = self.targets(rules)
+        targets = [dataclasses.replace(t, daemon=rules.daemon, buildkit=rules.buildkit) for t in targets]
         # Dockerfiles checked in one run (and attempt) share one reading of each context.
         run_key = f"{ctx.log_path.parent}#{ctx.attempt}"
         files = size = 0
