@@ -176,22 +176,20 @@ def _add_install(args: list[str], workdir: str, state: _RunView, read: ReadFile,
     i = 0
     while i < len(args):
         arg = args[i]
-        value: str | None = None
+        flag, value = "", arg
         if arg in ("-r", "--requirement", "-e", "--editable") and i + 1 < len(args):
-            value, i = args[i + 1], i + 1
-        elif arg.startswith("--requirement=") or arg.startswith("--editable="):
-            value = arg.split("=", 1)[1]
+            flag, value = arg, args[i + 1]
+            i += 1
+        elif arg.startswith(("--requirement=", "--editable=")):
+            flag, value = arg.split("=", 1)
         elif arg.startswith("-r") and len(arg) > 2:
-            value = arg[2:]
-        if arg in ("-r", "--requirement") or arg.startswith(("--requirement=", "-r")):
-            if value is not None:
-                _requirements_file(posixpath.join(workdir, value), state, read, out, depth=0)
-        elif value is not None:  # -e / --editable
+            flag, value = "-r", arg[2:]
+        if flag in ("-r", "--requirement"):
+            _requirements_file(posixpath.join(workdir, value), state, read, out, depth=0)
+        elif flag or not arg.startswith("-"):  # -e / --editable, or a positional specifier
             _specifier(value, workdir, state, read, out)
         elif arg in _VALUED:
             i += 1
-        elif not arg.startswith("-"):
-            _specifier(arg, workdir, state, read, out)
         i += 1
 
 
