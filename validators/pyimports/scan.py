@@ -82,7 +82,23 @@ def _confirm(data: bytes, fallback_line: int, fallback: str) -> SyntaxProblem:
     return SyntaxProblem(fallback_line, fallback)
 
 
-def _token_problem(data: bytes) -> SyntaxProblem | None:
+def _mask(data: bytes) -> tuple[bytes, list[tuple[int, int]]]:
+    """In one pass of the tokenizer-like regexp: the code without strings, comments and line
+    continuations, and the spans of those that cross a line (where no statement can start)."""
+    pieces: list[bytes] = []
+    multiline: list[tuple[int, int]] = []
+    last = 0
+    for m in _NOISE.finditer(data):
+        start, end = m.span()
+        pieces.append(data[last:start])
+        last = end
+        if b"\n" in m.group(0):
+            multiline.append((start, end))
+    pieces.append(data[last:])
+    return b"".join(pieces), multiline
+
+
+def _token_problem(data: bytes, masked: bytes) -> SyntaxProblem | None:
     if b"\x00" in data:
         return _confirm(data, data[: data.index(b"\x00")].count(b"\n") + 1, "source code contains a NUL byte")
     try:
@@ -90,7 +106,6 @@ def _token_problem(data: bytes) -> SyntaxProblem | None:
     except UnicodeDecodeError as exc:
         if not re.match(rb"(?:[^\n]*\n)?[ \t\f]*#.*?coding[:=][ \t]*([-\w.]+)", data):
             return SyntaxProblem(data[: exc.start].count(b"\n") + 1, "the file is not valid UTF-8")
-    masked = _NOISE.sub(b"", data)
     if b"'" in masked or b'"' in masked:
         quote = min(i for i in (masked.find(b"'"), masked.find(b'"')) if i >= 0)
         return _confirm(data, masked[:quote].count(b"\n") + 1, "unterminated string literal")
@@ -108,13 +123,14 @@ def needs_parser(data: bytes) -> bool:
 def scan_source(data: bytes) -> ScanResult:
     if data.startswith(b"\xef\xbb\xbf"):
         data = data[3:]
-    problem = _token_problem(data)
+    masked, multiline = _mask(data)
+    problem = _token_problem(data, masked)
     if problem is not None:
         return ScanResult((), problem)
     if needs_parser(data):
         return _scan_tree(data)
     data = b"\n" + data  # every statement now follows a newline; line numbers shift by one
-    strings = [(m.start(), m.end()) for m in _NOISE.finditer(data) if b"\n" in m.group(0)]
+    strings = [(start + 1, end + 1) for start, end in multiline]
     string_starts = [s for s, _ in strings]
     starts = _line_starts(data)
 
