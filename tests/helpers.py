@@ -3,6 +3,8 @@
 from __future__ import annotations
 
 import os
+import subprocess
+import sys
 from collections.abc import Awaitable, Callable
 from pathlib import Path
 
@@ -83,3 +85,18 @@ def pid_alive(pid: int) -> bool:
 
 
 __all__ = ["TOKEN_VAR", "collect", "command", "pid_alive", "processes_with", "run_specs", "write_tree"]
+
+
+ROOT = Path(__file__).resolve().parent.parent
+
+
+def start_run(cwd: Path) -> subprocess.Popen[str]:
+    """`checkdeck run` in `cwd` as a real process, its output on pipes as text."""
+    return subprocess.Popen(
+        [sys.executable, "-m", "tui", "run"],
+        cwd=cwd,
+        stdout=subprocess.PIPE,
+        stderr=subprocess.PIPE,
+        text=True,
+        env={**os.environ, "PYTHONPATH": str(ROOT)},
+    )

@@ -9,7 +9,7 @@ import sys
 import time
 from pathlib import Path
 
-from tests.helpers import processes_with
+from tests.helpers import processes_with, start_run
 
 ROOT = Path(__file__).resolve().parent.parent
 
@@ -116,14 +116,7 @@ def test_interrupt_exits_130_and_leaves_no_process(tmp_path: Path, marker: str) 
         '[[validators]]\nname = "other"\nkind = "command"\nrun = "sleep 300"\n'
         f'env = {{ CD_MARK = "{marker}" }}\n',
     )
-    proc = subprocess.Popen(
-        [sys.executable, "-m", "tui", "run"],
-        cwd=tmp_path,
-        stdout=subprocess.PIPE,
-        stderr=subprocess.PIPE,
-        text=True,
-        env={**os.environ, "PYTHONPATH": str(ROOT)},
-    )
+    proc = start_run(tmp_path)
     deadline = time.monotonic() + 30
     while not (tmp_path / "pid").exists() or not (tmp_path / "pid").read_text().strip():
         assert time.monotonic() < deadline and proc.poll() is None

@@ -14,7 +14,7 @@ from pathlib import Path
 import anyio
 import pytest
 
-from tests.helpers import command, pid_alive, processes_with, run_specs
+from tests.helpers import command, pid_alive, processes_with, run_specs, start_run
 from validators.engine.model import Status
 from validators.process.run import run_process
 
@@ -107,14 +107,7 @@ def test_sigterm_the_moment_the_run_starts_leaves_nothing(tmp_path: Path, marker
         "".join(f'[[validators]]\nname = "v{i}"\nkind = "command"\nrun = "sleep 300; : {marker}"\n' for i in range(4))
     )
     for attempt in range(3):
-        proc = subprocess.Popen(
-            [sys.executable, "-m", "tui", "run"],
-            cwd=tmp_path,
-            stdout=subprocess.PIPE,
-            stderr=subprocess.PIPE,
-            text=True,
-            env={**os.environ, "PYTHONPATH": str(ROOT)},
-        )
+        proc = start_run(tmp_path)
         assert proc.stdout is not None
         proc.stdout.readline()  # "checkdeck HH:MM:SS: 4 validators from …": the run is starting
         proc.send_signal(signal.SIGTERM)
