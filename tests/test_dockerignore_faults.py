@@ -127,7 +127,8 @@ async def test_secrets_are_found_by_content_and_reported_by_path_only(tmp_path: 
         "deploy_key": "-----BEGIN OPENSSH PRIVATE KEY-----\nb3BlbnNzaC1rZXktdjEAAAA\n-----END OPENSSH PRIVATE KEY-----\n",
         "gcp.json": '{"type": "service_account", "project_id": "p", "private_key_id": "1", "private_key": "k"}',
         "app/settings.py": f'AWS_KEY = "{aws}"\n',
-        "prod.env": "DEBUG=0\n",
+        "prod.env": "DEBUG=0\nDATABASE_PASSWORD=Vq8-rT2m-x9LkP\n",
+        "compose.env": "DEBUG=0\nCOMPOSE_PROJECT_NAME=shop\n",  # settings only: no secret
         "ca.crt": "-----BEGIN CERTIFICATE-----\nMIIB\n-----END CERTIFICATE-----\n",
         ".env.example": "API_TOKEN=changeme\n",
         "docs/keys.md": "Never commit -----BEGIN RSA PRIVATE KEY----- blocks.\n",
@@ -138,4 +139,5 @@ async def test_secrets_are_found_by_content_and_reported_by_path_only(tmp_path: 
     assert "holds a private key" in found["deploy_key"]
     assert "holds a cloud service-account key" in found["gcp.json"]
     assert "holds an AWS access key" in found["app/settings.py"]
-    assert all(aws not in message and "b3Blbn" not in message for message in found.values())
+    assert "holds a value for DATABASE_PASSWORD" in found["prod.env"]
+    assert all(aws not in message and "b3Blbn" not in message and "Vq8" not in message for message in found.values())

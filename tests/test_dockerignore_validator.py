@@ -153,7 +153,7 @@ def test_required_globs_secrets_and_builder_differences(tmp_path: Path) -> None:
             **BASE,
             "migrations/001.sql": "",
             "config/settings.toml": "",
-            ".env": "SECRET=1\n",
+            ".env": "SECRET=kP9-vQ2x-77Lm\n",
             "deploy/id_rsa": "k",
             "sub/x.py": "",
             "y.py": "",
@@ -246,7 +246,7 @@ async def test_the_engine_version_decides_which_docker_rules_apply_and_is_said(t
     # `**/.env` + `!src`: Docker 20.10's BuildKit does not prune src/, so src/cloud_x/.env is sent.
     files = {
         **BASE,
-        "src/cloud_x/.env": "TOKEN=1\n",
+        "src/cloud_x/.env": "TOKEN=Zq81-mWp4-Lx7r\n",
         ".dockerignore": "**/.env\n!src\n.checkdeck\n",
         "Dockerfile": 'FROM python:3.11\nWORKDIR /srv\nCOPY . .\nCMD ["python", "-m", "app.main"]\n',
     }

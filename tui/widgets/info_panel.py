@@ -43,6 +43,8 @@ class InfoPanel(Static):
                 row("finished", result.finished_at.astimezone().strftime("%Y-%m-%d %H:%M:%S"))
             if result.exit_code is not None:
                 row("exit code", str(result.exit_code))
+            for label, text in result.details:
+                row(label, text)
         elapsed = state.elapsed_now(clock)
         if elapsed is not None:
             row("elapsed", format_duration(elapsed))

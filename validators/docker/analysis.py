@@ -26,13 +26,15 @@ from validators.docker.build_context import (
     explain,
     ignore_file_for,
 )
+from validators.docker.build_sources import untagged
 from validators.docker.dockerfile import DockerfileError, parse
 from validators.docker.entrypoints import Entrypoint, find_entrypoints_explained, from_config
+from validators.docker.generated import made_before_build
 from validators.docker.hygiene import Clutter, find_clutter
 from validators.docker.ignorefile import IgnoreLine
-from validators.docker.image import ContextView, Simulation, StageState, simulate
+from validators.docker.image import ContextView, ImageTree, Simulation, StageState, simulate
 from validators.docker.installs import Installed, installed_packages
-from validators.docker.secrets import secret_in_content, secret_reason, worth_reading
+from validators.docker.secrets import Suspect, by_name, secret_in_content, test_or_vendored, worth_reading
 from validators.docker.snapshot import Snapshot
 from validators.engine.safe_read import read_regular
 from validators.pyimports.cache import ScanCache
@@ -50,6 +52,10 @@ class Target:
     target: str | None = None
     daemon: str = "current"  # which generation of Docker's rules: see engine_rules
     buildkit: str = "current"
+    build_args: tuple[tuple[str, str], ...] = ()  # --build-arg values, from compose or config
+    context_guessed: bool = False  # nobody names the context: COPY findings cannot be certain
+    origin: str = "config"  # where the build was learnt: a compose service, a workflow, a folder
+    project_images: tuple[tuple[str, str], ...] = ()  # (image name, Dockerfile) the project builds
 
     def spec(self, builder: str | None = None) -> ContextSpec:
         return ContextSpec(self.context, self.dockerfile, builder or self.builder, self.daemon, self.buildkit)
@@ -88,6 +94,19 @@ class SourceUse:
     clean: str  # the source as a context path
     exists: bool  # in the checkout (or a wildcard), so only the ignore file can hide it
     excluded_by: IgnoreLine | None  # the deciding line when nothing matched
+    unset_args: tuple[str, ...] = ()  # ARGs in the path with no value: what it names is not known
+    made_before: str | None = None  # why it is probably made before the build (absent from the checkout)
+
+
+@dataclass(frozen=True)
+class SecretFile:
+    path: str
+    why: str  # what makes it look secret: its name, its folder, or what it holds
+    image_paths: tuple[str, ...] = ()  # where COPY puts it in the image; () when only the daemon gets it
+    files: int = 1  # a sent folder (.git/) is one finding with its size
+    size: int = 0
+    certain: bool = True  # judged by content (a key block, a token format), not by name alone
+    test_or_vendored: bool = False  # under tests/ or vendored code: an upstream test key, most likely
 
 
 @dataclass(frozen=True)
@@ -105,6 +124,10 @@ class ModuleGap:
     is_dir: bool
     excluded_by: IgnoreLine | None  # when an ignore line dropped it
     fix: str | None  # an exception line checked to re-include `target`
+    # The image's paths make the module first-party: an ignore line dropped it, or it sits
+    # under a repository folder that the image's import roots were copied from. Otherwise the
+    # repository file is only a guess at what the import means.
+    certain: bool = True
 
 
 @dataclass(frozen=True)
@@ -132,7 +155,9 @@ class DockerfileAnalysis:
     imports: ImportCheck | None = None  # None when nothing Python could be followed
     not_understood: list[str] = field(default_factory=list)  # commands tried as entrypoints
     required_excluded: list[RequiredExcluded] = field(default_factory=list)
-    secrets: list[tuple[str, str]] = field(default_factory=list)  # (path, why it looks secret)
+    secrets: list[SecretFile] = field(default_factory=list)
+    clutter_in_image: dict[str, tuple[str, ...]] = field(default_factory=dict)  # folder -> where COPY puts it
+    base_from_project: tuple[str, str] | None = None  # (image, Dockerfile) when FROM an image the project builds
     clutter: list[Clutter] = field(default_factory=list)  # folders that should not be sent
 
 
@@ -206,11 +231,12 @@ class _RepoIndex:
             while d:
                 d = posixpath.dirname(d)
                 self.dirs.add(d)
+        self.mapped = list(dict.fromkeys(roots))
         self.roots = list(dict.fromkeys([*roots, "", "src"]))
 
-    def find(self, name: str) -> str | None:
+    def find(self, name: str, roots: Sequence[str] | None = None) -> str | None:
         rel = name.replace(".", "/")
-        for root in self.roots:
+        for root in self.roots if roots is None else roots:
             base = posixpath.join(root, rel) if root else rel
             for candidate in (base + ".py", base + "/__init__.py"):
                 if candidate in self.files:
@@ -290,14 +316,17 @@ def analyse_dockerfile(
             )
 
     view = _memo(run_key, (*report_key, "view"), lambda: ContextView(report.paths))
-    sim = simulate(dockerfile, view, target.target)
+    sim = simulate(dockerfile, view, target.target, dict(target.build_args))
     for source in sim.sources:
         clean = posixpath.normpath(source.source.lstrip("/")) or "."
         excluded_by: IgnoreLine | None = None
         exists = True
+        made_before = None
         if not source.matched:
             excluded_by = explain(report, clean).line
             exists = (target.context / clean).exists() or any(c in clean for c in "*?[")
+            if not exists:
+                made_before = made_before_build(project, relative(target.context / clean, project))
         out.sources.append(
             SourceUse(
                 source.instruction.keyword,
@@ -307,11 +336,18 @@ def analyse_dockerfile(
                 clean,
                 exists,
                 excluded_by,
+                source.unset_args,
+                made_before,
             )
         )
+    images = dict(target.project_images)
+    for state in sim.stage_states:
+        base = state.external_base
+        if base is not None and untagged(base) in images:
+            out.base_from_project = (base, images[untagged(base)])
     full_files = _memo(run_key, ("all files", context), lambda: _all_files(snapshot))
     full_view = _memo(run_key, ("full view", context), lambda: ContextView(full_files))
-    full_sim = simulate(dockerfile, full_view, target.target)
+    full_sim = simulate(dockerfile, full_view, target.target, dict(target.build_args))
     out.imports, out.not_understood = _check_imports(
         report, sim, full_sim, full_files, target, cache, checks.entrypoints, checks.detect_entrypoints
     )
@@ -326,28 +362,44 @@ def analyse_dockerfile(
         (*report_key, "clutter and secrets", checks.secrets),
         lambda: _clutter_and_secrets(report, target.context, cache, checks.secrets),
     )
-    out.secrets = list(secrets)
+    where = _image_paths(sim.final.tree, [s.path for s in secrets] + [f + "/" for c in out.clutter for f in c.folders])
+    out.secrets = [dataclasses.replace(s, image_paths=where.get(s.path, ())) for s in secrets]
+    out.clutter_in_image = {f: where[f + "/"] for c in out.clutter for f in c.folders if f + "/" in where}
     return out
 
 
 def _clutter_and_secrets(
     report: ContextReport, context: Path, cache: ScanCache, secrets: bool
-) -> tuple[list[Clutter], list[tuple[str, str]]]:
+) -> tuple[list[Clutter], list[SecretFile]]:
     clutter = find_clutter(report.entries)
-    found_secrets: list[tuple[str, str]] = []
+    found: list[SecretFile] = []
     if secrets:
-        # Files inside a clutter folder are said once, with the folder, not once each.
+        # Files inside a clutter folder are said once, with the folder, not once each; so are
+        # the files of a credential folder (.aws/, .ssh/).
         cluttered = tuple(f + "/" for c in clutter for f in c.folders)
+        folders: dict[str, list[int]] = {}
         for entry in report.entries:
             if entry.path.startswith(cluttered):
                 continue
-            secret = secret_reason(entry.path)
-            if secret is None and entry.kind == "file" and worth_reading(entry.path, entry.size):
-                found = cache.fact(str(context / entry.path), _credential_kind)
-                secret = f"holds {found}" if found else None
-            if secret:
-                found_secrets.append((entry.path, secret))
-    return clutter, found_secrets
+            suspect = by_name(entry.path)
+            if suspect is not None and suspect.folder is not None:
+                totals = folders.setdefault(suspect.folder, [0, 0])
+                totals[0] += 1
+                totals[1] += entry.size
+                continue
+            if suspect is None and entry.kind == "file" and worth_reading(entry.path, entry.size):
+                held = cache.fact(str(context / entry.path), _credential_kind)
+                if held:
+                    suspect = Suspect(f"holds {held}", True, test_or_vendored(entry.path))
+            if suspect is not None:
+                found.append(
+                    SecretFile(entry.path, suspect.why, size=entry.size, certain=suspect.certain,
+                               test_or_vendored=suspect.test_or_vendored)
+                )  # fmt: skip
+        for folder, (files, size) in folders.items():
+            found.append(SecretFile(folder + "/", "a credential folder", files=files, size=size))
+        found.sort(key=lambda s: s.path)
+    return clutter, found
 
 
 def _check_imports(
@@ -371,10 +423,17 @@ def _check_imports(
         except OSError:
             return None
 
+    def read_repo(repo_path: str) -> bytes | None:
+        try:
+            return read_regular(target.context / repo_path)[: 1024 * 1024]
+        except OSError:
+            return None
+
+    installed = installed_packages(sim, read_repo)
     starts: list[Entrypoint] = []
     tried: list[str] = []
     if detect:
-        starts, tried = find_entrypoints_explained(final, read_image_file)
+        starts, tried = find_entrypoints_explained(final, read_image_file, installed.scripts)
     starts += [
         Entrypoint(
             e.kind,
@@ -401,14 +460,6 @@ def _check_imports(
     roots = list(dict.fromkeys(roots))
     full_tree = FileTree(final.tree.files, final.tree.dirs)
     sent_tree = FileTree(sim.final.tree.files, sim.final.tree.dirs)
-
-    def read_repo(repo_path: str) -> bytes | None:
-        try:
-            return read_regular(target.context / repo_path)[: 1024 * 1024]
-        except OSError:
-            return None
-
-    installed = installed_packages(sim, read_repo)
     repo_roots = _repo_roots(full_tree, roots)
     run_starts = [
         Start(e.target if e.kind == "module" else None, e.target if e.kind == "script" else None, e.source)
@@ -434,10 +485,10 @@ def _check_imports(
     ).hexdigest()
     stored = cache.analysis(key)
     reused = stored is not None
+    repo = _RepoIndex(full_files, repo_roots)
     if stored is not None:
         analysis = Analysis.decode(stored)
     else:
-        repo = _RepoIndex(full_files, repo_roots)
         cache.prime(
             context_root + origin for path, origin in full_tree.files.items() if path.endswith(".py") and origin
         )
@@ -447,12 +498,39 @@ def _check_imports(
 
         analysis = analyse(run_starts, full_tree, sent_tree, roots, read, repo.find, installed.names)
         cache.store_analysis(key, [context_root + p for p in analysis.read], analysis.encode())
-    gaps = tuple(_gap(miss, report, full_tree) for miss in analysis.missing)
-    return ImportCheck(tuple(starts), tuple(roots), analysis, reused, gaps, fallback, installed), tried
+    gaps = [_gap(miss, report, full_tree, repo) for miss in analysis.missing]
+    if not all(g.certain for g in gaps):
+        # A guessed repository file that the image does have, under another import name
+        # (`COPY . /app/application` makes `logging.py` `application.logging`): the import
+        # means something else, the standard library or a distribution.
+        origins = set(full_tree.files.values())
+        prefixes = tuple(origins)
+        gaps = [
+            g
+            for g in gaps
+            if g.certain or not (g.target in origins or any(o.startswith(g.target + "/") for o in prefixes))
+        ]
+    return ImportCheck(tuple(starts), tuple(roots), analysis, reused, tuple(gaps), fallback, installed), tried
 
 
 def _credential_kind(path: str) -> str | None:
     return secret_in_content(Path(path))
+
+
+def _image_paths(tree: ImageTree, wanted: Sequence[str]) -> dict[str, tuple[str, ...]]:
+    """Where COPY puts each wanted context path (a folder: anything under it) in the image."""
+    files = {w for w in wanted if not w.endswith("/")}
+    folders = tuple(w for w in wanted if w.endswith("/"))
+    out: dict[str, list[str]] = {}
+    for image_path, origin in tree.files.items():
+        if origin in files:
+            out.setdefault(origin, []).append(image_path)
+        elif folders and origin.startswith(folders):
+            folder = next(f for f in folders if origin.startswith(f))
+            if folder not in out:
+                suffix = origin[len(folder) :]
+                out[folder] = [image_path[: len(image_path) - len(suffix)]]
+    return {k: tuple(sorted(v)) for k, v in out.items()}
 
 
 def _image_packages(final: StageState) -> list[Entrypoint]:
@@ -470,7 +548,7 @@ def _image_packages(final: StageState) -> list[Entrypoint]:
     return [Entrypoint("module", name, None, "the image's own packages") for name in sorted(modules)]
 
 
-def _gap(miss: MissingModule, report: ContextReport, full: FileTree) -> ModuleGap:
+def _gap(miss: MissingModule, report: ContextReport, full: FileTree, repo: _RepoIndex) -> ModuleGap:
     if miss.cause == "ignored" and miss.image_path:
         repo_path = miss.repo_path or ""
         is_dir = repo_path.endswith("/__init__.py") or not repo_path.endswith(".py")
@@ -483,4 +561,7 @@ def _gap(miss: MissingModule, report: ContextReport, full: FileTree) -> ModuleGa
         why = explain(report, target) if target else None
         fix = fix_for(report, target, is_dir) if target else None
         return ModuleGap(miss, target, is_dir, why.line if why else None, fix)
-    return ModuleGap(miss, miss.repo_path or miss.module.replace(".", "/"), False, None, None)
+    # Only in the repository: first-party for certain when it sits under a folder the image's
+    # import roots were copied from; elsewhere ("", "src") it is a guess at what the name means.
+    certain = repo.find(miss.module, repo.mapped) is not None
+    return ModuleGap(miss, miss.repo_path or miss.module.replace(".", "/"), False, None, None, certain)

@@ -67,6 +67,7 @@ class CopySource:
     instruction: Instruction
     source: str  # as written, after substitution
     matched: int  # context entries it matched
+    unset_args: tuple[str, ...] = ()  # ARGs in the path with no default and no value given
 
 
 @dataclass(frozen=True)
@@ -100,6 +101,7 @@ class StageState:
     entrypoint: Instruction | None = None
     external_base: str | None = None  # an image we know nothing about
     runs: list[Run] = field(default_factory=list)
+    cmd_set: bool = False  # CMD given in this stage (an ENTRYPOINT after it keeps it)
 
 
 @dataclass
@@ -141,10 +143,18 @@ def _resolve_dest(dest: str, workdir: str) -> str:
     return posixpath.normpath(posixpath.join(workdir, dest)) + ("/" if dest.endswith("/") else "")
 
 
-def _copy_args(ins: Instruction, env: dict[str, str]) -> list[str]:
+_VAR_NAME = re.compile(r"\$\{?([A-Za-z_][A-Za-z0-9_]*)")
+
+
+def _copy_args(ins: Instruction, env: dict[str, str], unset: frozenset[str]) -> list[tuple[str, tuple[str, ...]]]:
+    """Each argument after substitution, with the unset ARGs it named."""
     listed = words(ins.args)
     parts = listed if listed is not None else shell_words(ins.args)
-    return [substitute(p, env) for p in parts if not p.startswith("<<")]
+    return [
+        (substitute(p, env), tuple(n for n in _VAR_NAME.findall(p) if n in unset))
+        for p in parts
+        if not p.startswith("<<")
+    ]
 
 
 def _apply_copy(
@@ -154,11 +164,14 @@ def _apply_copy(
     view: ContextView | None,
     from_tree: ImageTree | None,
     sources: list[CopySource],
+    unset: frozenset[str] = frozenset(),
 ) -> None:
-    args = _copy_args(ins, env)
+    args = _copy_args(ins, env, unset)
     if len(args) < 2:
         return
-    *srcs, dest_raw = args
+    *src_args, (dest_raw, _) = args
+    srcs = [a for a, _ in src_args]
+    unset_in = dict(src_args)
     dest = _resolve_dest(dest_raw, state.workdir)
     if dest.rstrip("/") in state.tree.dirs or dest_raw in (".", "./"):
         dest = dest.rstrip("/") + "/"  # an existing directory: sources go inside it
@@ -181,7 +194,7 @@ def _apply_copy(
             matches = [clean]
         else:
             matches = []
-        sources.append(CopySource(ins, src, len(matches)))
+        sources.append(CopySource(ins, src, len(matches), unset_in.get(src, ())))
         for match in matches:
             if match == "." or match in view.dirs:
                 for file in view.under(match):
@@ -208,7 +221,14 @@ def _copy_from_tree(src: str, dest: str, many: bool, tree: ImageTree, into: Imag
         into.add_file(target, tree.files[path])
 
 
-def simulate(dockerfile: Dockerfile, context: ContextView, target: str | None = None) -> Simulation:
+def simulate(
+    dockerfile: Dockerfile,
+    context: ContextView,
+    target: str | None = None,
+    build_args: dict[str, str] | None = None,
+) -> Simulation:
+    """`build_args` are the `--build-arg` values: they set declared ARGs, defaults or not."""
+    given = build_args or {}
     states: list[StageState] = []
     names: dict[str, int] = {}
     sources: list[CopySource] = []
@@ -223,13 +243,20 @@ def simulate(dockerfile: Dockerfile, context: ContextView, target: str | None = 
             state.runs = list(parent.runs)
         else:
             state = StageState(external_base=None if base == "scratch" else stage.base)
-        args = dict(dockerfile.global_args)
+        args = {k: given.get(k, v) for k, v in dockerfile.global_args.items()}
+        unset: set[str] = set()
         for ins in stage.instructions:
             env = {**args, **state.env}
             if ins.keyword == "ARG":
                 for token in shell_words(ins.args):
-                    key, _, value = token.partition("=")
-                    args.setdefault(key, substitute(value, env))
+                    key, sep, value = token.partition("=")
+                    if key in given:
+                        args[key] = given[key]
+                    elif sep:
+                        args.setdefault(key, substitute(value, env))
+                    elif key not in args or not args[key]:
+                        args.setdefault(key, "")
+                        unset.add(key)
             elif ins.keyword == "ENV":
                 for key, value in env_pairs(ins.args):
                     state.env[key] = substitute(value, env)
@@ -239,7 +266,7 @@ def simulate(dockerfile: Dockerfile, context: ContextView, target: str | None = 
             elif ins.keyword in ("COPY", "ADD"):
                 origin = ins.flag("from")
                 if origin is None:
-                    _apply_copy(ins, state, env, context, None, sources)
+                    _apply_copy(ins, state, env, context, None, sources, frozenset(unset))
                 else:
                     ref = origin.lower()
                     index = names.get(ref, int(ref) if ref.isdigit() and int(ref) < len(states) else None)
@@ -249,9 +276,11 @@ def simulate(dockerfile: Dockerfile, context: ContextView, target: str | None = 
                 state.runs.append(_run(ins, env, state.workdir))
             elif ins.keyword == "CMD":
                 state.cmd = ins
+                state.cmd_set = True
             elif ins.keyword == "ENTRYPOINT":
                 state.entrypoint = ins
-                state.cmd = None  # ENTRYPOINT resets an inherited CMD
+                if not state.cmd_set:
+                    state.cmd = None  # ENTRYPOINT resets an inherited CMD, not one set in this stage
         states.append(state)
         if stage.name:
             names[stage.name.lower()] = stage.index

@@ -118,10 +118,13 @@ class Installed:
     distributions: set[str] = field(default_factory=set)
     sources: list[str] = field(default_factory=list)  # "requirements.txt", "pip install x", ...
     unread: list[str] = field(default_factory=list)  # requirement files the check could not read
+    python: tuple[int, int] | None = None  # the image's Python, from a `python:3.X` base tag
+    # Console scripts `pip install .` puts on PATH: name -> "module:function".
+    scripts: dict[str, str] = field(default_factory=dict)
 
     @property
     def names(self) -> frozenset[str]:
-        tops: set[str] = set(sys.stdlib_module_names)
+        tops = stdlib_names(self.python)
         for dist in self.distributions:
             tops.update(import_names(dist))
         return frozenset(tops)
@@ -129,9 +132,51 @@ class Installed:
 
 ReadFile = Callable[[str], bytes | None]  # a repository path -> its bytes, or None
 
+# Standard-library modules later Pythons removed (PEP 594, PEP 632, 3.12 and 3.13). The
+# checking Python's own list, extended by these, serves an image whose version is unknown: a
+# recent Python, and the older ones the image may run, both count a standard name as found.
+_REMOVED: dict[tuple[int, int], frozenset[str]] = {
+    (3, 12): frozenset({"distutils", "imp", "asynchat", "asyncore", "smtpd"}),
+    (3, 13): frozenset(
+        {
+            "aifc", "audioop", "cgi", "cgitb", "chunk", "crypt", "imghdr", "mailcap", "msilib", "nis", "nntplib",
+            "ossaudiodev", "pipes", "sndhdr", "spwd", "sunau", "telnetlib", "uu", "xdrlib", "lib2to3",
+        }
+    ),
+}  # fmt: skip
+_ADDED: dict[tuple[int, int], frozenset[str]] = {
+    (3, 11): frozenset({"tomllib"}),
+    (3, 14): frozenset({"annotationlib", "compression"}),
+}
+_PYTHON_TAG = re.compile(r"(?:^|/)python:(\d)\.(\d+)")
+
+
+def stdlib_names(version: tuple[int, int] | None) -> set[str]:
+    names = set(sys.stdlib_module_names)
+    for added in _ADDED.values():
+        names |= added
+    for removed in _REMOVED.values():
+        names |= removed
+    if version is not None:
+        for since, removed in _REMOVED.items():
+            if version >= since:
+                names -= removed
+        for since, added in _ADDED.items():
+            if version < since:
+                names -= added
+    return names
+
+
+def image_python(sim: Simulation) -> tuple[int, int] | None:
+    for state in [sim.final, *reversed(sim.stage_states)]:
+        m = _PYTHON_TAG.search(state.external_base or "")
+        if m:
+            return int(m.group(1)), int(m.group(2))
+    return None
+
 
 def installed_packages(sim: Simulation, read: ReadFile) -> Installed:
-    out = Installed()
+    out = Installed(python=image_python(sim))
     seen: set[tuple[str, str]] = set()
     for state in [*sim.stage_states, sim.final]:
         for run in state.runs:
@@ -296,3 +341,12 @@ def _project(directory: str, state: _RunView, read: ReadFile, out: Installed) ->
     poetry = tool.get("poetry") if isinstance(tool, dict) else None
     if isinstance(poetry, dict) and isinstance(poetry.get("dependencies"), dict):
         out.distributions.update(name for name in poetry["dependencies"] if name.lower() != "python")
+    scripts: dict[str, object] = {}
+    if isinstance(project, dict) and isinstance(project.get("scripts"), dict):
+        scripts.update(project["scripts"])
+    if isinstance(poetry, dict) and isinstance(poetry.get("scripts"), dict):
+        scripts.update(poetry["scripts"])
+    for name, value in scripts.items():
+        ref = value.get("reference") if isinstance(value, dict) else value
+        if isinstance(ref, str) and ":" in ref:
+            out.scripts.setdefault(str(name), ref)

@@ -30,6 +30,8 @@ class Outcome:
     status: Status
     summary: str
     exit_code: int | None = None
+    # (label, text) rows for the Info tab and reports: what was checked, what was tried.
+    details: tuple[tuple[str, str], ...] = ()
 
 
 class Validator(ABC):

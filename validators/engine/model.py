@@ -95,6 +95,7 @@ class ValidatorResult:
     finished_at: datetime | None = None
     attempt: int = 1
     target: str = ""  # what it checks: the command line, the Dockerfile, the URL
+    details: tuple[tuple[str, str], ...] = ()  # (label, text): what was checked and tried, for Info
 
 
 @dataclass(frozen=True)

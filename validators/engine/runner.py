@@ -243,6 +243,7 @@ class Runner:
                     finished_at=finished,
                     attempt=attempt,
                     target=self.targets[spec.name],
+                    details=tuple((k, redact(v, self.secrets[spec.name])) for k, v in outcome.details),
                 )
                 # A newer attempt owns the slot in `results` once it has started.
                 if self._executions.get(spec.name) is execution:

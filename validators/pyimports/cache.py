@@ -185,7 +185,7 @@ class ScanCache:
     @property
     def _facts_path(self) -> Path:
         assert self.path is not None
-        return self.path.with_name(self.path.stem + "-facts.json")
+        return self.path.with_name(self.path.stem + "-facts-v2.json")
 
     def fact(self, path: str, compute: Callable[[str], str | None]) -> str | None:
         if self._facts is None:

@@ -1,22 +1,16 @@
-"""A build-context check per Dockerfile: found in a project without config, or expanded from a
-configured entry that names several Dockerfiles (or none, meaning the detected ones)."""
+"""A build-context check per image build: found in a project without config (compose files, CI
+workflows, Dockerfiles anywhere), or expanded from a configured entry that names several
+Dockerfiles (or none, meaning the found ones)."""
 
 from __future__ import annotations
 
 import dataclasses
 from pathlib import Path
 
-from validators.docker.dockerfiles import detect_dockerfiles
+from validators.docker.build_sources import BuildSource, find_builds
 from validators.engine.model import ValidatorSpec
 
 DETECTED_NAME = "build context"
-
-
-def _rel(path: Path, project_dir: Path) -> str:
-    try:
-        return path.relative_to(project_dir).as_posix()
-    except ValueError:
-        return str(path)
 
 
 def detect(project_dir: Path) -> list[ValidatorSpec]:
@@ -24,28 +18,51 @@ def detect(project_dir: Path) -> list[ValidatorSpec]:
     return expand(base, project_dir)
 
 
+def _names(builds: list[BuildSource]) -> list[str]:
+    """The Dockerfile's path, and what tells apart two builds of the same Dockerfile."""
+    count: dict[str, int] = {}
+    for b in builds:
+        count[b.dockerfile] = count.get(b.dockerfile, 0) + 1
+    names = []
+    for b in builds:
+        extra = ""
+        if count[b.dockerfile] > 1:
+            extra = f" ({b.target or b.origin.rsplit(' ', 1)[-1]})"
+        names.append(b.dockerfile + extra)
+    return list(dict.fromkeys(names)) if len(set(names)) == len(names) else [f"{n} #{i}" for i, n in enumerate(names)]
+
+
 def expand(spec: ValidatorSpec, project_dir: Path) -> list[ValidatorSpec]:
-    """One validator per Dockerfile, named after it, so each image has its own pane, status
-    and findings. An entry for a single Dockerfile keeps its name."""
+    """One validator per image build, named after its Dockerfile, so each image has its own
+    pane, status and findings. An entry for a single Dockerfile keeps its name."""
     configured = spec.options.get("dockerfiles")
+    detected = spec.source == "detected"
     if configured is None:
-        found = detect_dockerfiles(project_dir)
-        if not found:
-            return [spec] if spec.source != "detected" else []
-        entries: list[dict[str, object]] = [{"path": _rel(p, project_dir)} for p in found]
+        builds = find_builds(project_dir).builds
+        if not builds:
+            return [spec] if not detected else []
+        context = spec.options.get("context")
+        entries: list[dict[str, object]] = []
+        for build in builds:
+            entry = build.entry()
+            if context is not None:  # the user's context wins over any guess
+                entry["context"] = context
+                entry.pop("context_guessed", None)
+            entries.append(entry)
+        labels = _names(builds)
     else:
         assert isinstance(configured, list)
         entries = [dict(item) for item in configured]
-    detected = spec.source == "detected"
+        labels = [str(e["path"]) for e in entries]
     if len(entries) == 1 and not detected:
         return [dataclasses.replace(spec, options={**spec.options, "dockerfiles": entries})]
     out = []
-    for entry in entries:
-        path = str(entry["path"])
-        source = f"detected: {path}" if detected else f"{spec.source} ({path})"
+    for entry, label in zip(entries, labels, strict=True):
+        origin = str(entry.get("origin") or f"found: {entry['path']}")
+        source = f"detected: {origin}" if detected else f"{spec.source} ({origin})"
         out.append(
             dataclasses.replace(
-                spec, name=f"{spec.name}: {path}", options={**spec.options, "dockerfiles": [entry]}, source=source
+                spec, name=f"{spec.name}: {label}", options={**spec.options, "dockerfiles": [entry]}, source=source
             )
         )
     return out

@@ -18,17 +18,26 @@ def _dockerfiles(value: object) -> object:
         if isinstance(item, str) and item:
             out.append({"path": item})
         elif isinstance(item, dict) and isinstance(item.get("path"), str):
-            unknown = set(item) - {"path", "context", "builder", "target"}
+            unknown = set(item) - {"path", "context", "builder", "target", "build_args"}
             if unknown:
                 raise ValueError(
-                    f"unknown key {sorted(unknown)[0]!r} in a dockerfiles entry (path, context, builder, target)"
+                    f"unknown key {sorted(unknown)[0]!r} in a dockerfiles entry "
+                    "(path, context, builder, target, build_args)"
                 )
+            if "build_args" in item:
+                item = {**item, "build_args": _build_args(item["build_args"])}
             if "builder" in item and item["builder"] not in BUILDERS:
                 raise ValueError(f"builder must be one of {', '.join(BUILDERS)}")
             out.append(dict(item))
         else:
             raise ValueError("each dockerfiles entry is a path or a table with `path`")
     return out
+
+
+def _build_args(value: object) -> dict[str, str]:
+    if not isinstance(value, dict) or not all(isinstance(v, str | int | float | bool) for v in value.values()):
+        raise ValueError('expected a table of strings: { NETBOX_PATH = "netbox" }')
+    return {str(k): str(v).lower() if isinstance(v, bool) else str(v) for k, v in value.items()}
 
 
 def _engine(value: object) -> object:
@@ -44,6 +53,11 @@ def _engine(value: object) -> object:
 OPTIONS: Mapping[str, Option] = {
     "dockerfiles": Option("Dockerfiles to check (default: detected).", check=_dockerfiles, type_name="list"),
     "context": Option("Build context, relative to the project (default: .).", check=string),
+    "build_args": Option(
+        "Build args (`--build-arg`) for every Dockerfile; compose `args` and entries' own win.",
+        check=_build_args,
+        type_name="table",
+    ),
     "builder": Option('"buildkit" (default) or "classic".', check=one_of(*BUILDERS)),
     "engine": Option(
         'Docker engine version whose rules apply, e.g. "20.10" or "current" (default: ask the engine).',

@@ -5,6 +5,7 @@ from __future__ import annotations
 
 import dataclasses
 from collections.abc import Mapping
+from pathlib import Path
 from typing import ClassVar
 
 import anyio
@@ -12,7 +13,7 @@ import anyio.to_process
 import anyio.to_thread
 
 from validators.docker.analysis import Checks, Target
-from validators.docker.dockerfiles import detect_dockerfiles
+from validators.docker.build_sources import MAX_DEPTH, Builds, find_builds
 from validators.docker.engine_rules import resolve_rules
 from validators.docker.sizes import human_size
 from validators.engine.base import Option, Outcome, Validator
@@ -34,14 +35,19 @@ class DockerignoreValidator(Validator):
         default_builder = str(opts.get("builder", "buildkit"))
         configured = opts.get("dockerfiles")
         if configured is None:
-            return [Target(p, default_context, default_builder) for p in detect_dockerfiles(self.project_dir)]
+            configured = [b.entry() for b in find_builds(self.project_dir).builds]
         assert isinstance(configured, list)
+        common = opts.get("build_args") or {}
+        assert isinstance(common, dict)
         return [
             Target(
                 self.project_dir / item["path"],
                 self.project_dir / item["context"] if "context" in item else default_context,
                 item.get("builder", default_builder),
                 item.get("target"),
+                build_args=tuple({**common, **item.get("build_args", {})}.items()),
+                context_guessed=bool(item.get("context_guessed", False)),
+                origin=str(item.get("origin", "config")),
             )
             for item in configured
         ]
@@ -56,7 +62,10 @@ class DockerignoreValidator(Validator):
     async def run(self, ctx: RunContext) -> Outcome:
         targets = self.targets()
         if not targets:
-            await ctx.log("no Dockerfile found (looked for Dockerfile, *.Dockerfile, Dockerfile.*, dockerfiles/)")
+            await ctx.log(
+                "no Dockerfile found (looked for compose files, .github/workflows, and Dockerfile, *.Dockerfile, "
+                f"Dockerfile.* in folders up to {MAX_DEPTH} deep)"
+            )
             return Outcome(Status.SKIPPED, "no Dockerfile")
         cache_path = cache_file(self.project_dir, "imports-v1.json")
         opts = self.spec.options
@@ -69,6 +78,12 @@ class DockerignoreValidator(Validator):
         run_key = f"{ctx.log_path.parent}#{ctx.attempt}"
         files = size = 0
         coverage: list[str] = []
+        details: list[tuple[str, str]] = []
+        builds = await anyio.to_thread.run_sync(_builds_of_run, self.project_dir, f"{ctx.log_path.parent}")
+        for note in builds.notes:
+            await ctx.log(f"build sources: {note}")
+        images = tuple((name, b.dockerfile) for name, b in builds.images().items())
+        targets = [dataclasses.replace(t, project_images=images) for t in targets]
         checks = Checks(
             required=tuple(_strings(opts.get("required"))),
             entrypoints=tuple(_strings(opts.get("entrypoints"))),
@@ -102,6 +117,7 @@ class DockerignoreValidator(Validator):
             size += result.size
             if result.coverage:
                 coverage.append(result.coverage)
+            details += result.details
         await ctx.progress(len(targets), len(targets), "Dockerfiles")
         errors = sum(f.severity is Severity.ERROR for f in ctx.findings)
         warnings = sum(f.severity is Severity.WARNING for f in ctx.findings)
@@ -120,7 +136,18 @@ class DockerignoreValidator(Validator):
         summary = "; ".join(
             [f"{counts}; context {human_size(size)} in {files} files ({generation})", *dict.fromkeys(coverage)]
         )
-        return Outcome(Status.FAILED if errors else Status.PASSED, summary)
+        return Outcome(Status.FAILED if errors else Status.PASSED, summary, details=tuple(details))
+
+
+_last_builds: tuple[tuple[Path, str], Builds] | None = None
+
+
+def _builds_of_run(project: Path, run: str) -> Builds:
+    """The project's build sources, read once per run however many Dockerfiles it checks."""
+    global _last_builds
+    if _last_builds is None or _last_builds[0] != (project, run):
+        _last_builds = ((project, run), find_builds(project))
+    return _last_builds[1]
 
 
 def _strings(value: object) -> list[str]:

@@ -14,6 +14,7 @@ from validators.docker.analysis import (
     DockerfileAnalysis,
     ImportCheck,
     ModuleGap,
+    SourceUse,
     Target,
     analyse_dockerfile,
     relative,
@@ -33,6 +34,7 @@ class Verdict:
     files: int = 0
     size: int = 0
     coverage: str = ""  # what was checked beyond the context itself, for the summary
+    details: list[tuple[str, str]] = field(default_factory=list)  # rows for the Info tab
 
 
 def _line_ref(report: ContextReport, line: IgnoreLine | None, ignore_rel: str | None) -> str:
@@ -76,6 +78,10 @@ def verdict(found: DockerfileAnalysis, project: Path) -> Verdict:
     target, dockerfile_rel = found.target, found.dockerfile_rel
     at = _project_path(target.context, project)
     log(f"== {dockerfile_rel} (context {relative(target.context, project)}, {target.builder})")
+    log(f"build learnt from: {target.origin}")
+    out.details.append(("build", f"{dockerfile_rel}: context {relative(target.context, project)} ({target.origin})"))
+    if target.build_args:
+        log(f"build args: {', '.join(k for k, _ in target.build_args)}")
     if found.read_error is not None:
         add(Finding(Severity.ERROR, "docker/dockerfile-unreadable", f"cannot read: {found.read_error}", dockerfile_rel))
         return out
@@ -129,40 +135,42 @@ def verdict(found: DockerfileAnalysis, project: Path) -> Verdict:
         )
         log(f"builders disagree: only {diff.builder}: {only_ours[:10]}; only {diff.other}: {only_theirs[:10]}")
 
+    if found.base_from_project is not None:
+        image, built_by = found.base_from_project
+        add(
+            Finding(
+                Severity.INFO,
+                "docker/base-from-project",
+                f"a stage is FROM {image}, which this project builds ({built_by}): what that image holds is "
+                "not simulated, so modules it may provide are not judged missing",
+                dockerfile_rel,
+            )
+        )
     for source in found.sources:
         if source.matched:
             log(f"{source.keyword} {source.source} (line {source.line}): {source.matched} matches")
             continue
-        if source.exists and source.excluded_by is not None:
-            reason = f"excluded by {_line_ref(report, source.excluded_by, ignore_rel)}"
-            hint = f"add `!{source.clean}` to {ignore_rel}" if ignore_rel else None
-        else:
-            reason = "no such file in the context"
-            hint = f"fix the path in line {source.line}, relative to the context"
-        add(
-            Finding(
-                Severity.ERROR,
-                "docker/copy-source-missing",
-                f"{source.keyword} source {source.source!r} matches nothing in the build context "
-                f"({reason}): Docker fails the build",
-                dockerfile_rel,
-                source.line,
-                hint=hint,
-            )
-        )
+        add(_source_finding(source, found, report, ignore_rel, dockerfile_rel))
     for tried in found.not_understood:
         log(f"entrypoint not understood: {tried}")
+    if found.not_understood:
+        out.details.append(("not understood", "; ".join(found.not_understood[:8])))
+    if found.imports is not None and not found.imports.fallback:
+        starts = found.imports.entrypoints
+        out.details.append(("entrypoints", ", ".join(f"{e.target} ({e.source})" for e in starts[:6])))
     if found.imports is None:
         log("no Python entrypoint understood in CMD/ENTRYPOINT and no package to check; set `entrypoints`")
-        out.coverage = "no Python entrypoint understood: set `entrypoints`"
+        out.coverage = "context checked; no Python entrypoint understood: set `entrypoints`"
     else:
-        _imports(out, found.imports, report, ignore_rel, dockerfile_rel, at)
+        from_project = found.base_from_project[0] if found.base_from_project else None
+        _imports(out, found.imports, report, ignore_rel, dockerfile_rel, at, from_project)
         modules = found.imports.analysis.modules
         followed = f"{modules} module{'s' * (modules != 1)}"
         if found.imports.fallback:
             names = ", ".join(sorted({e.target.split(".")[0] for e in found.imports.entrypoints}))
             log(f"no Python entrypoint understood: following the packages the image copies ({names})")
             out.coverage = f"no entrypoint understood; followed {followed} of the image's packages ({names})"
+            out.details.append(("entrypoints", f"none understood: followed the image's packages ({names})"))
         else:
             out.coverage = f"followed {followed} from {found.imports.entrypoints[0].source}"
     for excluded in found.required_excluded:
@@ -181,6 +189,9 @@ def verdict(found: DockerfileAnalysis, project: Path) -> Verdict:
             f" and {len(clutter.folders) - 3} more" if len(clutter.folders) > 3 else ""
         )
         why = "the daemon receives everything in it" if clutter.sensitive else "it only slows the build down"
+        inside = [p for f in clutter.folders for p in found.clutter_in_image.get(f, ())]
+        if inside:
+            why += f", and COPY puts it in the image at {_listed(inside)}"
         add(
             Finding(
                 Severity.WARNING,
@@ -191,17 +202,88 @@ def verdict(found: DockerfileAnalysis, project: Path) -> Verdict:
                 hint=f"add `{clutter.line}` to {ignore_rel or '.dockerignore'}",
             )
         )
-    for path, secret in found.secrets:
+    for secret in found.secrets:
+        what = f"{secret.path} ({secret.why}"
+        if secret.files > 1:
+            what += f"; {secret.files} files, {human_size(secret.size)}"
+        what += ")"
+        if secret.image_paths:
+            fate = f"is sent to the Docker daemon and COPY puts it in the image at {_listed(secret.image_paths)}"
+        else:
+            fate = "is sent to the Docker daemon (no COPY takes it into the image)"
+        severity = Severity.WARNING
+        if secret.test_or_vendored:
+            severity, fate = Severity.INFO, fate + "; it sits in test or vendored code, so likely an upstream test key"
+        elif not secret.certain:
+            fate += "; judged by its name only"
         add(
             Finding(
-                Severity.WARNING,
+                severity,
                 "docker/secret-in-context",
-                f"{path} ({secret}) is sent to the Docker daemon and may end up in the image",
-                at(path),
-                hint=f"add `{path}` to {ignore_rel or '.dockerignore'}",
+                f"{what} {fate}",
+                at(secret.path.rstrip("/")),
+                hint=f"add `{secret.path.rstrip('/')}` to {ignore_rel or '.dockerignore'}",
             )
         )
     return out
+
+
+def _listed(items: tuple[str, ...] | list[str], limit: int = 3) -> str:
+    shown = ", ".join(items[:limit])
+    return shown + (f" and {len(items) - limit} more" if len(items) > limit else "")
+
+
+def _source_finding(
+    source: SourceUse, found: DockerfileAnalysis, report: ContextReport, ignore_rel: str | None, dockerfile_rel: str
+) -> Finding:
+    """A COPY/ADD source that matched nothing: an error only when that is certain."""
+    said = f"{source.keyword} source {source.source!r} matches nothing in the build context"
+    if source.unset_args:
+        names = ", ".join(source.unset_args)
+        plural = "s" * (len(source.unset_args) > 1)
+        return Finding(
+            Severity.INFO,
+            "docker/copy-source-unknown",
+            f"{said} as written, but it names build arg{plural} {names}, which has no default and no value here: "
+            "what it copies is not known",
+            dockerfile_rel,
+            source.line,
+            hint=f'set `build_args = {{ {source.unset_args[0]} = "..." }}` (or compose `args`) to check this line',
+        )
+    if not source.exists and source.made_before is not None:
+        return Finding(
+            Severity.INFO,
+            "docker/copy-source-generated",
+            f"{said}: it is not in the checkout, and {source.made_before}, so it is probably made before "
+            "`docker build`; whether the build has it could not be known",
+            dockerfile_rel,
+            source.line,
+            hint="make it first (run the build script), then check again",
+        )
+    if source.exists and source.excluded_by is not None:
+        reason = f"excluded by {_line_ref(report, source.excluded_by, ignore_rel)}"
+        hint = f"add `!{source.clean}` to {ignore_rel}" if ignore_rel else None
+    else:
+        reason = "no such file in the context"
+        hint = f"fix the path in line {source.line}, relative to the context"
+    if found.target.context_guessed:
+        return Finding(
+            Severity.WARNING,
+            "docker/copy-source-missing",
+            f"{said} ({reason}), if the context is the one guessed ({found.target.origin}): set `context`, or "
+            "build it from a compose file, to make this certain",
+            dockerfile_rel,
+            source.line,
+            hint=hint,
+        )
+    return Finding(
+        Severity.ERROR,
+        "docker/copy-source-missing",
+        f"{said} ({reason}): Docker fails the build",
+        dockerfile_rel,
+        source.line,
+        hint=hint,
+    )
 
 
 def _project_path(context: Path, project: Path) -> Callable[[str], str]:
@@ -222,6 +304,7 @@ def _imports(
     ignore_rel: str | None,
     df: str,
     at: Callable[[str], str],
+    from_project: str | None = None,
 ) -> None:
     log = out.log.append
     starts = imports.entrypoints
@@ -251,23 +334,33 @@ def _imports(
                 problem.line,
             )
         )
+    by_module: dict[str, list[ModuleGap]] = {}
     for gap in imports.gaps:
         miss = gap.missing
-        out.findings.append(_missing_finding(gap, report, imports, ignore_rel, df, at))
+        by_module.setdefault(miss.module, []).append(gap)
         log(
             f"missing: {miss.module} imported by {miss.importer or 'the entrypoint'}:{miss.line} "
             f"({miss.where}, {miss.cause})"
         )
+    for gaps in by_module.values():
+        out.findings.append(_missing_finding(gaps, report, imports, ignore_rel, df, at, from_project))
+
+
+_RANK = {"entrypoint": 0, "module": 1, FUNCTION: 2, GUARDED: 3}
 
 
 def _missing_finding(
-    gap: ModuleGap,
+    gaps: list[ModuleGap],
     report: ContextReport,
     imports: ImportCheck,
     ignore_rel: str | None,
     dockerfile_rel: str,
     at: Callable[[str], str],
+    from_project: str | None = None,
 ) -> Finding:
+    """One finding per missing module, at its most certain import, listing every importer."""
+    gaps = sorted(gaps, key=lambda g: (_RANK.get(g.missing.where, 9), g.missing.importer or "", g.missing.line or 0))
+    gap = gaps[0]
     miss = gap.missing
     severity = Severity.INFO if miss.where == GUARDED else Severity.ERROR
     # Without a known entrypoint nobody knows that this import runs: a warning that says what
@@ -276,6 +369,16 @@ def _missing_finding(
     if imports.fallback:
         severity = Severity.WARNING if severity is Severity.ERROR else severity
         note = " (no entrypoint was understood, so whether this import runs is not known: set `entrypoints`)"
+    if miss.cause != "ignored" and not gap.certain and severity is Severity.ERROR:
+        severity = Severity.WARNING
+        note += (
+            f" (a guess: {gap.target} is not under a folder the image's import roots come from, so the name may "
+            "mean a distribution installed another way; list it in a requirements file, or set `entrypoints`, "
+            "to make this certain)"
+        )
+    if miss.cause != "ignored" and from_project is not None:
+        severity = Severity.INFO
+        note += f" (the base image {from_project} is built by this project and may provide it)"
     where = {
         "module": "at module level",
         FUNCTION: "inside a function (fails when it runs)",
@@ -286,6 +389,9 @@ def _missing_finding(
     importer = (
         f"{miss.importer}:{miss.line}" if miss.importer else f"{dockerfile_rel}:{first.line or ''} ({first.source})"
     )
+    others = list(dict.fromkeys(f"{g.missing.importer}:{g.missing.line}" for g in gaps[1:] if g.missing.importer))
+    if others:
+        importer += f" (also by {_listed(others, 5)})"
     if miss.cause == "ignored" and miss.image_path:
         decided = _line_ref(report, gap.excluded_by, ignore_rel)
         message = (
