@@ -206,7 +206,7 @@ async def test_validator_in_a_run_reports_summary_and_findings(tmp_path: Path) -
     assert result.log_path is not None
     log = result.log_path.read_text()
     assert "== Dockerfile" in log and "== other.Dockerfile" in log and "missing: app.services.monitoring" in log
-    assert (root / ".checkdeck" / "cache" / "imports-v1.json").is_file()
+    assert (root / ".checkdeck" / "cache" / "imports-v2.json").is_file()
 
 
 async def test_no_dockerfile_is_skipped(tmp_path: Path) -> None:

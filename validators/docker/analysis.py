@@ -29,7 +29,7 @@ from validators.docker.build_context import (
 from validators.docker.build_sources import untagged
 from validators.docker.dockerfile import DockerfileError, parse
 from validators.docker.entrypoints import Entrypoint, find_entrypoints_explained, from_config
-from validators.docker.generated import made_before_build
+from validators.docker.generated import BuildHints
 from validators.docker.hygiene import Clutter, find_clutter
 from validators.docker.ignorefile import IgnoreLine
 from validators.docker.image import ContextView, ImageTree, Simulation, StageState, simulate
@@ -38,6 +38,7 @@ from validators.docker.secrets import Suspect, by_name, secret_in_content, test_
 from validators.docker.snapshot import Snapshot
 from validators.engine.safe_read import read_regular
 from validators.pyimports.cache import ScanCache
+from validators.pyimports.django import DjangoStrings
 from validators.pyimports.follow import Analysis, FileTree, MissingModule, Start, analyse
 from validators.pyimports.scan import ScanResult
 
@@ -326,7 +327,8 @@ def analyse_dockerfile(
             excluded_by = explain(report, clean).line
             exists = (target.context / clean).exists() or any(c in clean for c in "*?[")
             if not exists:
-                made_before = made_before_build(project, relative(target.context / clean, project))
+                hints = _memo(run_key, ("build hints", str(project)), lambda: BuildHints(project))
+                made_before = hints.made_before_build(relative(target.context / clean, project))
         out.sources.append(
             SourceUse(
                 source.instruction.keyword,
@@ -443,6 +445,10 @@ def _check_imports(
         )
         for e in from_config(list(extra))
     ]
+    settings = final.env.get("DJANGO_SETTINGS_MODULE")
+    if starts and settings and all(part.isidentifier() for part in settings.split(".")):
+        # Django imports it at start, whatever manage.py's setdefault says.
+        starts.append(Entrypoint("module", settings, None, "ENV DJANGO_SETTINGS_MODULE"))
     fallback = False
     if not starts:
         # "passed" must not mean "checked nothing": follow the packages the image copies.
@@ -452,7 +458,7 @@ def _check_imports(
         return None, tried
     roots: list[str] = []
     for e in starts:
-        root = posixpath.dirname(e.target) if e.kind == "script" else final.workdir
+        root = e.root or (posixpath.dirname(e.target) if e.kind == "script" else final.workdir)
         roots.append(root)
     for entry in final.env.get("PYTHONPATH", "").split(":"):
         if entry:
@@ -496,7 +502,9 @@ def _check_imports(
         def read(repo_path: str) -> ScanResult | None:
             return cache.get(context_root + repo_path)
 
-        analysis = analyse(run_starts, full_tree, sent_tree, roots, read, repo.find, installed.names)
+        analysis = analyse(
+            run_starts, full_tree, sent_tree, roots, read, repo.find, installed.names, DjangoStrings(read_repo)
+        )
         cache.store_analysis(key, [context_root + p for p in analysis.read], analysis.encode())
     gaps = [_gap(miss, report, full_tree, repo) for miss in analysis.missing]
     if not all(g.certain for g in gaps):

@@ -377,7 +377,7 @@ def guess_context(project: Path, dockerfile: str) -> BuildSource:
         chain.append(posixpath.dirname(chain[-1]))
     if posixpath.basename(folder).lower() in _FOLDERS_OF_DOCKERFILES:
         chain = [chain[-1], *chain[:-1]]
-    where = f"found in {folder}/" if folder else "found"
+    where = f"found in {folder}/" if folder else "found at the project root"
     sources = [s for s in _copy_sources(project, dockerfile) if s != "."]
     if not sources or len(chain) == 1:
         return BuildSource(dockerfile, chain[0] or ".", where, context_guessed=len(chain) > 1)

@@ -47,6 +47,7 @@ class Entrypoint:
     target: str  # dotted module, or an image path for a script
     line: int | None  # the Dockerfile line it came from
     source: str  # "CMD", "ENTRYPOINT", "ENTRYPOINT script /x.sh" or "config"
+    root: str | None = None  # the sys.path entry it is imported from, when not the workdir
 
 
 def _argv(ins_args: str) -> list[str]:
@@ -233,11 +234,10 @@ class _Finder:
             paths = [words_[1]] if len(words_) > 1 else list(_FASTAPI_DEFAULTS)
             for path in paths:
                 full = self._path(path)
+                if not path.endswith(".py"):
+                    full = full.rstrip("/") + "/__init__.py"  # a package folder
                 if full in self.state.tree.files or len(paths) == 1:
-                    if path.endswith(".py"):
-                        self._add("script", full, line, f"{source} (fastapi {words_[0]})")
-                    else:  # a package folder: its __init__.py
-                        self._add("script", full.rstrip("/") + "/__init__.py", line, f"{source} (fastapi)")
+                    self._fastapi(full, line, f"{source} (fastapi {words_[0]})")
                     return
         elif program == "streamlit" and words_[:1] == ["run"] and len(words_) > 1:
             self._add("script", self._path(words_[1]), line, source)
@@ -249,6 +249,19 @@ class _Finder:
                     self._add("script", self._path(app), line, source)
                 else:
                     self._add("module", app.split(":")[0].split("(")[0], line, source)
+
+    def _fastapi(self, path: str, line: int | None, source: str) -> None:
+        """The FastAPI CLI imports a file as a module: up through the folders that are packages,
+        with the folder above them on sys.path."""
+        folder, name = posixpath.split(path[: -len(".py")])
+        parts = [] if name == "__init__" else [name]
+        while folder != "/" and posixpath.join(folder, "__init__.py") in self.state.tree.files:
+            folder, package = posixpath.split(folder)
+            parts.insert(0, package)
+        if parts:
+            self.found.append(Entrypoint("module", ".".join(parts), line, source, folder))
+        else:
+            self._add("script", path, line, source)
 
     def _s6(self, line: int | None, depth: int, args: list[str]) -> None:
         """s6-overlay's /init supervises every service's `run` script, then runs CMD."""

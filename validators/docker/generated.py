@@ -6,7 +6,6 @@ from __future__ import annotations
 
 import os
 import posixpath
-from functools import lru_cache
 from pathlib import Path
 
 import pathspec
@@ -19,7 +18,6 @@ _SCRIPT_DIRS = ("", "scripts", "bin", "docker", "build", "ci", "tools", ".github
 _MAX_BYTES = 512 * 1024
 
 
-@lru_cache(maxsize=8)
 def _gitignore(project: str) -> tuple[list[str], pathspec.GitIgnoreSpec] | None:
     try:
         lines = read_regular(Path(project) / ".gitignore").decode("utf-8", "replace").splitlines()
@@ -28,7 +26,6 @@ def _gitignore(project: str) -> tuple[list[str], pathspec.GitIgnoreSpec] | None:
     return lines, pathspec.GitIgnoreSpec.from_lines(lines)
 
 
-@lru_cache(maxsize=8)
 def _scripts(project: str) -> tuple[tuple[str, bytes], ...]:
     found = []
     for folder in _SCRIPT_DIRS:
@@ -49,9 +46,20 @@ def _scripts(project: str) -> tuple[tuple[str, bytes], ...]:
     return tuple(found)
 
 
-def made_before_build(project: Path, path: str) -> str | None:
+class BuildHints:
+    """The project's .gitignore and build scripts, read once (per run: they change between runs)."""
+
+    def __init__(self, project: Path) -> None:
+        self.ignored = _gitignore(str(project))
+        self.scripts = _scripts(str(project))
+
+    def made_before_build(self, path: str) -> str | None:
+        return _made_before_build(self, path)
+
+
+def _made_before_build(hints: BuildHints, path: str) -> str | None:
     """Why `path` (relative to the project) is probably made before the build, or None."""
-    ignored = _gitignore(str(project))
+    ignored = hints.ignored
     if ignored is not None:
         lines, spec = ignored
         if spec.match_file(path) or spec.match_file(path + "/"):
@@ -69,7 +77,7 @@ def made_before_build(project: Path, path: str) -> str | None:
     if len(name) < 4:
         return None  # "app", "src": too common to say anything
     needle = name.encode()
-    for script, data in _scripts(str(project)):
+    for script, data in hints.scripts:
         at = data.find(needle)
         if at >= 0:
             line = data.count(b"\n", 0, at) + 1

@@ -7,6 +7,7 @@ import dataclasses
 from collections.abc import Callable, Sequence
 from dataclasses import dataclass, field
 
+from validators.pyimports.django import StringImport
 from validators.pyimports.scan import FUNCTION, GUARDED, MODULE, ImportRef, ScanResult, SyntaxProblem
 
 
@@ -113,10 +114,12 @@ def analyse(
     read: Callable[[str], ScanResult | None],
     repo_find: Callable[[str], str | None],
     installed: frozenset[str] = frozenset(),
+    strings: Callable[[str, str], Sequence[StringImport]] | None = None,
 ) -> Analysis:
     """`read` scans a repository file; `repo_find` says where a dotted module lives in the
     repository (or None: not first-party); `installed` holds the top-level names the image's
-    site-packages and standard library provide."""
+    site-packages and standard library provide; `strings` names the modules a file loads by
+    string (Django's settings), given its repository path and module name."""
     result = Analysis()
     full_found: dict[str, Found | None] = {}
     sent_found: dict[str, Found | None] = {}
@@ -232,6 +235,13 @@ def analyse(
                 continue
             for name in chain:
                 if not visit(name, repo_file, ref.line, ref.where):
+                    break
+        for loaded in strings(repo_file, module) if strings is not None else ():
+            if loaded.optional and not is_module(loaded.module):
+                continue
+            pieces = loaded.module.split(".")
+            for i in range(len(pieces)):
+                if not visit(".".join(pieces[: i + 1]), repo_file, loaded.line, MODULE):
                     break
     return result
 

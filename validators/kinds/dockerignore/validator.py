@@ -67,7 +67,7 @@ class DockerignoreValidator(Validator):
                 f"Dockerfile.* in folders up to {MAX_DEPTH} deep)"
             )
             return Outcome(Status.SKIPPED, "no Dockerfile")
-        cache_path = cache_file(self.project_dir, "imports-v1.json")
+        cache_path = cache_file(self.project_dir, "imports-v2.json")
         opts = self.spec.options
         configured = opts.get("engine")
         # Docker 20.10 and current Docker send different contexts from the same tree.
