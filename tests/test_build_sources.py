@@ -17,7 +17,7 @@ def test_compose_files_give_context_dockerfile_args_and_target(tmp_path: Path) -
     write_tree(
         tmp_path,
         {
-            "backend/Dockerfile": "FROM python:3.12\n",
+            "backend/Dockerfile": "ARG PYTHON\nFROM python:$PYTHON\nARG FROM_SHELL\nARG WITH_DEFAULT\n",
             "worker/Containerfile": "FROM python:3.12\n",
             "deploy/docker-compose.prod.yml": (
                 "x-common: &common\n  restart: always\nservices:\n"
@@ -46,9 +46,9 @@ def test_workflow_builds_and_plain_docker_build_lines(tmp_path: Path) -> None:
     write_tree(
         tmp_path,
         {
-            "container/dist.dockerfile": "FROM python:3.12\n",
+            "container/dist.dockerfile": "FROM python:3.12\nARG A\nARG B\n",
             "tools/Dockerfile": "FROM python:3.12\n",
-            "ops/Dockerfile.ci": "FROM python:3.12\n",
+            "ops/Dockerfile.ci": "FROM python:3.12\nARG MODE\n",
             ".github/workflows/release.yaml": (
                 "jobs:\n  build:\n    steps:\n"
                 "      - uses: docker/build-push-action@v6\n        with:\n          context: .\n"
@@ -67,6 +67,7 @@ def test_workflow_builds_and_plain_docker_build_lines(tmp_path: Path) -> None:
     assert (ci.context, ci.build_args, ci.image) == (".", (("MODE", "ci"),), "acme/ci")
     assert ci.origin.endswith("(docker build)")
     # Named by nobody: found in its folder, context guessed.
+    assert find_builds(tmp_path).builds[0].label == "release: build"
     assert by_file["tools/Dockerfile"].origin.startswith("found in tools/")
 
 

@@ -97,6 +97,7 @@ class SourceUse:
     excluded_by: IgnoreLine | None  # the deciding line when nothing matched
     unset_args: tuple[str, ...] = ()  # ARGs in the path with no value: what it names is not known
     made_before: str | None = None  # why it is probably made before the build (absent from the checkout)
+    written: str = ""  # the source as the Dockerfile has it, variables unexpanded
 
 
 @dataclass(frozen=True)
@@ -340,6 +341,7 @@ def analyse_dockerfile(
                 excluded_by,
                 source.unset_args,
                 made_before,
+                source.written,
             )
         )
     images = dict(target.project_images)
@@ -463,6 +465,7 @@ def _check_imports(
     for entry in final.env.get("PYTHONPATH", "").split(":"):
         if entry:
             roots.append(posixpath.normpath(posixpath.join(final.workdir, entry)))
+    roots += [r for r in installed.project_roots if r in final.tree.dirs]
     roots = list(dict.fromkeys(roots))
     full_tree = FileTree(final.tree.files, final.tree.dirs)
     sent_tree = FileTree(sim.final.tree.files, sim.final.tree.dirs)

@@ -5,6 +5,7 @@ lines point at, and says that it was guessed."""
 
 from __future__ import annotations
 
+import dataclasses
 import os
 import posixpath
 import re
@@ -41,6 +42,16 @@ class BuildSource:
     build_args: tuple[tuple[str, str], ...] = ()
     context_guessed: bool = False  # nobody names the context: chosen by the COPY sources
     image: str | None = None  # the image name it produces, when the project says
+
+    @property
+    def label(self) -> str:
+        """A short name that tells two builds of one Dockerfile apart."""
+        if " service " in self.origin:
+            return self.origin.rsplit(" service ", 1)[1]
+        if self.origin.startswith(_WORKFLOWS):
+            file, _, job = self.origin[len(_WORKFLOWS) + 1 :].partition(" job ")
+            return f"{posixpath.splitext(file)[0]}: {job.split(' (')[0]}"
+        return self.origin
 
     def entry(self) -> dict[str, object]:
         """The `dockerfiles` entry the dockerignore kind takes."""
@@ -323,10 +334,17 @@ def find_builds(project: Path) -> Builds:
     # A Dockerfile the project names is built as named (once per distinct build); one nobody
     # names gets a guessed context.
     distinct: dict[tuple[object, ...], BuildSource] = {}
+    declared: dict[str, set[str]] = {}
     for build in out.builds:
         if not (project / build.dockerfile).is_file():
             out.notes.append(f"{build.origin}: {build.dockerfile} does not exist; not checked")
             continue
+        if build.dockerfile not in declared:
+            declared[build.dockerfile] = _declared_args(project, build.dockerfile)
+        # Docker ignores a build arg the Dockerfile does not declare: builds that differ only
+        # by those are one build.
+        args = tuple(sorted((k, v) for k, v in build.build_args if k in declared[build.dockerfile]))
+        build = dataclasses.replace(build, build_args=args)
         key = (build.dockerfile, build.context, build.target, build.build_args)
         distinct.setdefault(key, build)
     named = {b.dockerfile for b in distinct.values()}
@@ -336,6 +354,19 @@ def find_builds(project: Path) -> Builds:
             out.builds.append(guess_context(project, path))
     out.builds.sort(key=lambda b: (b.dockerfile.count("/"), b.dockerfile, b.origin))
     return out
+
+
+def _declared_args(project: Path, dockerfile: str) -> set[str]:
+    try:
+        parsed = parse(read_regular(project / dockerfile).decode("utf-8"), dockerfile)
+    except (OSError, UnicodeDecodeError, DockerfileError):
+        return set()
+    names = set(parsed.global_args)
+    for stage in parsed.stages:
+        for ins in stage.instructions:
+            if ins.keyword == "ARG":
+                names.update(t.partition("=")[0] for t in shell_words(ins.args))
+    return names
 
 
 def _copy_sources(project: Path, dockerfile: str) -> list[str]:

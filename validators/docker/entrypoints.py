@@ -36,6 +36,15 @@ _RUNNERS = {"poetry", "uv", "pipenv", "pdm", "hatch", "rye", "pixi"}  # `poetry 
 _S6_SERVICES = ("/etc/services.d/", "/etc/s6-overlay/s6-rc.d/", "/run/s6/services/")
 _FASTAPI_DEFAULTS = ("main.py", "app.py", "api.py", "app/main.py", "app/app.py", "api/main.py", "api/app.py")
 MAX_SCRIPT_DEPTH = 3
+# Set-up commands of entrypoint scripts: not the program, and no reason to say so.
+_SETUP_COMMANDS = {
+    "echo", "set", "cd", "export", "sleep", "mkdir", "chown", "chmod", "printf", "test", "[", "if", "then",
+    "fi", "else", "elif", "done", "do", "while", "for", "case", "esac", "wait", "trap", "true", "false",
+    "cat", "cp", "mv", "rm", "ln", "touch", "umask", "shift", "source", ".", "ls", "unset", "local", "declare",
+    "readonly", "exit", "return", "read", "sed", "grep", "awk", "find", "xargs", "curl", "wget", "apt-get",
+    "apk", "pip", "pip3", "groupmod", "usermod", "useradd", "addgroup", "adduser", "id", "whoami", "tee",
+    "envsubst", "until", "nc", "sh", "bash", "function", "date", "basename", "dirname", "head", "tail",
+}  # fmt: skip
 
 # The repository bytes of an image file (through its COPY origin), or None.
 ReadImageFile = Callable[[str], bytes | None]
@@ -112,6 +121,9 @@ class _Finder:
         self.scripts = scripts
         self.found: list[Entrypoint] = []
         self.tried: list[str] = []  # what was looked at and not understood, for the log
+        # Inside scripts only the lines that `exec` a program are said when not understood:
+        # the rest is set-up (or shell syntax a line-by-line reading cannot judge).
+        self.saying = True
 
     def _add(self, kind: str, target: str, line: int | None, source: str) -> None:
         self.found.append(Entrypoint(kind, target, line, source))
@@ -125,6 +137,8 @@ class _Finder:
         before = len(self.found)
         if _PYTHON.match(program):
             self._python(rest, line, source, depth, rest_argv)
+        elif program.endswith(".py") and "$" not in program:  # ./manage.py: its shebang runs Python
+            self._add("script", self._path(command[0]), line, source)
         elif program in _APP_SERVERS:
             app = _server_app(rest)
             if app is None and program == "gunicorn":
@@ -152,18 +166,9 @@ class _Finder:
                 self.command(sub, line, "CMD", depth + 1, [])
         elif depth < MAX_SCRIPT_DEPTH and self._script(command[0], line, depth, rest, source.split(" ")[0]):
             pass
-        if len(self.found) == before and not self._harmless(program):
+        shell_syntax = re.search(r"[{}()<>$]", command[0]) is not None
+        if len(self.found) == before and (depth == 0 or (self.saying and not shell_syntax)):
             self.tried.append(" ".join(command)[:120])
-
-    @staticmethod
-    def _harmless(program: str) -> bool:
-        """Set-up commands of entrypoint scripts: not the program, and no reason to say so."""
-        return program in {
-            "echo", "set", "cd", "export", "sleep", "mkdir", "chown", "chmod", "printf", "test", "[", "if", "then",
-            "fi", "else", "elif", "done", "do", "while", "for", "case", "esac", "wait", "trap", "true", "false",
-            "cat", "cp", "mv", "rm", "ln", "touch", "umask", "shift", "source", ".", "ls", "unset", "local",
-            "$@", '"$@"', "#", "{", "}", "exit", "return", "read", "sed", "grep", "awk",
-        }  # fmt: skip
 
     def _python(self, rest: list[str], line: int | None, source: str, depth: int, rest_argv: list[str]) -> None:
         i = 0
@@ -229,7 +234,7 @@ class _Finder:
                     self._add("module", target.split(":")[0], line, source)
 
     def _cli(self, program: str, rest: list[str], line: int | None, source: str) -> None:
-        words_ = [t for t in rest if not t.startswith("-")]
+        words_ = _positionals(rest, _CLI_FLAGS)
         if program == "fastapi" and words_[:1] in (["run"], ["dev"]):
             paths = [words_[1]] if len(words_) > 1 else list(_FASTAPI_DEFAULTS)
             for path in paths:
@@ -284,10 +289,33 @@ class _Finder:
         if not (path.endswith(".sh") or (first.startswith("#!") and any(s in first for s in _SHELLS))):
             return False
         source = f"{label} script {path}" if label != "s6 service" else f"s6 service {path}"
+        before, saying = len(self.found), self.saying
         for raw in _logical_lines(text):
+            self.saying = raw.startswith("exec ")
             for sub in _commands(shell_words(raw)):
                 self.command(sub, line, source, depth + 1, args)
+        self.saying = saying
+        if len(self.found) == before and label != "s6 service":  # s6 also runs set-up scripts
+            self.tried.append(f"{path}: no Python program found in it")
         return True
+
+
+# Options of fastapi, streamlit and flask that take no value.
+_CLI_FLAGS = {"--reload", "--no-reload", "--proxy-headers", "--no-proxy-headers", "--debug", "--no-debug", "--help"}
+
+
+def _positionals(rest: list[str], flags: set[str]) -> list[str]:
+    """The free words of a command line whose options take a value unless they are flags."""
+    out: list[str] = []
+    i = 0
+    while i < len(rest):
+        token = rest[i]
+        if token.startswith("-"):
+            i += 1 if ("=" in token or token in flags or token.startswith("--no-")) else 2
+            continue
+        out.append(token)
+        i += 1
+    return out
 
 
 def _uwsgi_ini(text: str) -> dict[str, list[str]]:
@@ -359,7 +387,7 @@ def find_entrypoints_explained(
         return [], ["no CMD or ENTRYPOINT in the final stage"]
     for command in _commands(argv):
         finder.command(command, line, source, 0, [])
-    return finder.found, finder.tried
+    return list(dict.fromkeys(finder.found)), list(dict.fromkeys(finder.tried))
 
 
 def from_config(items: list[str]) -> list[Entrypoint]:

@@ -68,6 +68,7 @@ class CopySource:
     source: str  # as written, after substitution
     matched: int  # context entries it matched
     unset_args: tuple[str, ...] = ()  # ARGs in the path with no default and no value given
+    written: str = ""  # as in the Dockerfile, before substitution
 
 
 @dataclass(frozen=True)
@@ -146,12 +147,14 @@ def _resolve_dest(dest: str, workdir: str) -> str:
 _VAR_NAME = re.compile(r"\$\{?([A-Za-z_][A-Za-z0-9_]*)")
 
 
-def _copy_args(ins: Instruction, env: dict[str, str], unset: frozenset[str]) -> list[tuple[str, tuple[str, ...]]]:
-    """Each argument after substitution, with the unset ARGs it named."""
+def _copy_args(
+    ins: Instruction, env: dict[str, str], unset: frozenset[str]
+) -> list[tuple[str, tuple[str, tuple[str, ...]]]]:
+    """Each argument after substitution, with what was written and the unset ARGs it named."""
     listed = words(ins.args)
     parts = listed if listed is not None else shell_words(ins.args)
     return [
-        (substitute(p, env), tuple(n for n in _VAR_NAME.findall(p) if n in unset))
+        (substitute(p, env), (p, tuple(n for n in _VAR_NAME.findall(p) if n in unset)))
         for p in parts
         if not p.startswith("<<")
     ]
@@ -194,7 +197,8 @@ def _apply_copy(
             matches = [clean]
         else:
             matches = []
-        sources.append(CopySource(ins, src, len(matches), unset_in.get(src, ())))
+        written, unset_args = unset_in.get(src, (src, ()))
+        sources.append(CopySource(ins, src, len(matches), unset_args, written))
         for match in matches:
             if match == "." or match in view.dirs:
                 for file in view.under(match):

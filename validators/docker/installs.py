@@ -119,6 +119,9 @@ class Installed:
     sources: list[str] = field(default_factory=list)  # "requirements.txt", "pip install x", ...
     unread: list[str] = field(default_factory=list)  # requirement files the check could not read
     python: tuple[int, int] | None = None  # the image's Python, from a `python:3.X` base tag
+    # Folders of local projects `pip install .` (or `poetry install`) installed: the image
+    # imports their packages, with the files those folders hold.
+    project_roots: list[str] = field(default_factory=list)
     # Console scripts `pip install .` puts on PATH: name -> "module:function".
     scripts: dict[str, str] = field(default_factory=dict)
 
@@ -214,10 +217,16 @@ def _install_commands(command: str) -> Iterable[list[str]]:
         elif len(words) >= 3 and _INSTALLER.match(words[0]) and words[1:3] == ["pip", "install"]:
             yield words[3:]
         elif len(words) >= 2 and words[0] in ("poetry", "uv", "pdm") and words[1] in ("install", "sync"):
-            yield ["."]
+            deps_only = {"--no-root", "--no-install-project", "--only-deps", "--no-self"} & set(words)
+            yield [_DEPS_ONLY, "."] if deps_only else ["."]
+
+
+_DEPS_ONLY = "--checkdeck-dependencies-only"  # the project's dependencies, not the project
 
 
 def _add_install(args: list[str], workdir: str, state: _RunView, read: ReadFile, out: Installed) -> None:
+    deps_only = _DEPS_ONLY in args
+    args = [a for a in args if a != _DEPS_ONLY]
     i = 0
     while i < len(args):
         arg = args[i]
@@ -232,13 +241,15 @@ def _add_install(args: list[str], workdir: str, state: _RunView, read: ReadFile,
         if flag in ("-r", "--requirement"):
             _requirements_file(posixpath.join(workdir, value), state, read, out, depth=0)
         elif flag or not arg.startswith("-"):  # -e / --editable, or a positional specifier
-            _specifier(value, workdir, state, read, out)
+            _specifier(value, workdir, state, read, out, deps_only)
         elif arg in _VALUED:
             i += 1
         i += 1
 
 
-def _specifier(spec: str, workdir: str, state: _RunView, read: ReadFile, out: Installed) -> None:
+def _specifier(
+    spec: str, workdir: str, state: _RunView, read: ReadFile, out: Installed, deps_only: bool = False
+) -> None:
     egg = _EGG.search(spec)
     if egg:
         out.distributions.add(egg.group(1))
@@ -246,7 +257,13 @@ def _specifier(spec: str, workdir: str, state: _RunView, read: ReadFile, out: In
         return
     if spec in (".", "./") or spec.startswith(("./", "/", "../")) or spec.endswith((".whl", ".tar.gz", ".zip")):
         if not spec.endswith((".whl", ".tar.gz", ".zip")):
-            _project(posixpath.normpath(posixpath.join(workdir, spec)), state, read, out)
+            directory = posixpath.normpath(posixpath.join(workdir, spec))
+            _project(directory, state, read, out)
+            if not deps_only:
+                # The project itself is installed: its packages import as from its folder.
+                for root in (directory, posixpath.join(directory, "src")):
+                    if root in state.state.tree.dirs and root not in out.project_roots:
+                        out.project_roots.append(root)
         return
     m = _NAME.match(spec)
     if m and "://" not in spec:

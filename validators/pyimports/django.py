@@ -25,9 +25,11 @@ class StringImport:
     optional: bool = False  # Django imports it only if it exists (an app's models, admin)
 
 
-def worth_reading(repo_path: str) -> bool:
+def worth_reading(repo_path: str, module: str = "") -> bool:
+    """By file or module name: `saleor/asgi/__init__.py` is module `saleor.asgi`."""
     parts = repo_path.split("/")
-    return parts[-1] in _LIKELY or "settings" in parts[:-1]
+    names = module.split(".")
+    return parts[-1] in _LIKELY or "settings" in parts[:-1] or f"{names[-1]}.py" in _LIKELY or "settings" in names
 
 
 def _strings(node: ast.AST) -> list[tuple[str, int]]:
@@ -97,7 +99,7 @@ class DjangoStrings:
         self.named: set[str] = set()
 
     def __call__(self, repo_path: str, module: str) -> list[StringImport]:
-        if not (worth_reading(repo_path) or module in self.named):
+        if not (worth_reading(repo_path, module) or module in self.named):
             return []
         data = self.read(repo_path)
         found = string_imports(data) if data else []

@@ -27,7 +27,7 @@ def _names(builds: list[BuildSource]) -> list[str]:
     for b in builds:
         extra = ""
         if count[b.dockerfile] > 1:
-            extra = f" ({b.target or b.origin.rsplit(' ', 1)[-1]})"
+            extra = f" ({b.target or b.label})"
         names.append(b.dockerfile + extra)
     return list(dict.fromkeys(names)) if len(set(names)) == len(names) else [f"{n} #{i}" for i, n in enumerate(names)]
 

@@ -157,7 +157,8 @@ def verdict(found: DockerfileAnalysis, project: Path) -> Verdict:
         out.details.append(("not understood", "; ".join(found.not_understood[:8])))
     if found.imports is not None and not found.imports.fallback:
         starts = found.imports.entrypoints
-        out.details.append(("entrypoints", ", ".join(f"{e.target} ({e.source})" for e in starts[:6])))
+        shown = list(dict.fromkeys(f"{e.target} ({e.source})" for e in starts))
+        out.details.append(("entrypoints", _listed(shown, 6)))
     if found.imports is None:
         log("no Python entrypoint understood in CMD/ENTRYPOINT and no package to check; set `entrypoints`")
         out.coverage = "context checked; no Python entrypoint understood: set `entrypoints`"
@@ -171,6 +172,10 @@ def verdict(found: DockerfileAnalysis, project: Path) -> Verdict:
             log(f"no Python entrypoint understood: following the packages the image copies ({names})")
             out.coverage = f"no entrypoint understood; followed {followed} of the image's packages ({names})"
             out.details.append(("entrypoints", f"none understood: followed the image's packages ({names})"))
+        elif modules == 0:
+            names = _listed(list(dict.fromkeys(e.target for e in found.imports.entrypoints)))
+            log(f"no module followed: {names} not in the image as simulated")
+            out.coverage = f"context checked; followed no module ({names} not found in the image as simulated)"
         else:
             out.coverage = f"followed {followed} from {found.imports.entrypoints[0].source}"
     for excluded in found.required_excluded:
@@ -244,8 +249,9 @@ def _source_finding(
         return Finding(
             Severity.INFO,
             "docker/copy-source-unknown",
-            f"{said} as written, but it names build arg{plural} {names}, which has no default and no value here: "
-            "what it copies is not known",
+            f"{source.keyword} source {source.written or source.source!r} names build arg{plural} {names}, which has "
+            "no default and no value here: what it copies is not known (Docker would read "
+            f"{source.source!r}, which matches nothing)",
             dockerfile_rel,
             source.line,
             hint=f'set `build_args = {{ {source.unset_args[0]} = "..." }}` (or compose `args`) to check this line',
