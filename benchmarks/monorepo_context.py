@@ -22,6 +22,7 @@ from context_scan import bare_walk, best  # this folder is on sys.path when a be
 
 from validators.config.detect import detect
 from validators.docker.build_context import ContextSpec, compute
+from validators.docker.build_sources import MAX_DEPTH, find_builds
 from validators.engine import registry
 from validators.engine.model import RunSummary, ValidatorSpec
 from validators.engine.runner import Runner
@@ -71,6 +72,12 @@ def main() -> None:
                 f"  context ls ({builder:8}) : 20.10 rules {t * 1000:6.1f} ms = {t / bare:4.2f}x, "
                 f"current rules {t_cur * 1000:6.1f} ms = {t_cur / bare:4.2f}x the bare walk"
             )
+        t_sources = best(lambda: find_builds(tmp), 5)
+        builds = find_builds(tmp).builds
+        print(
+            f"  build sources (compose, workflows, Dockerfiles {MAX_DEPTH} deep): {len(builds)} builds in "
+            f"{t_sources * 1000:.1f} ms = {t_sources / bare:4.2f}x the bare walk"
+        )
         specs = [
             expanded
             for spec in detect(tmp)

@@ -87,7 +87,7 @@ def test_an_unnamed_dockerfile_gets_the_context_its_copy_lines_point_at(tmp_path
     by_file = {b.dockerfile: b for b in find_builds(tmp_path).builds}
     assert set(by_file) == {"backend/Dockerfile", "frontend/Dockerfile"}
     assert by_file["backend/Dockerfile"].context == "."
-    assert "context the project root, where its 1 COPY source exist" in by_file["backend/Dockerfile"].origin
+    assert "context the project root, where its COPY source exists" in by_file["backend/Dockerfile"].origin
     assert by_file["frontend/Dockerfile"].context == "frontend"
 
 

@@ -100,6 +100,8 @@ def test_sigkill_of_checkdeck_ends_its_children(tmp_path: Path, marker: str, cgr
         # Without a cgroup, a daemon with neither our environment nor our session is known
         # only to the dead checkdeck (it was re-parented to init): the README says so.
         os.killpg(daemon, signal.SIGKILL)  # its session and group are its own (setsid)
+        # A kill is delivered asynchronously: the marker check after the test must not race it.
+        assert gone_within(daemon, 5)
 
 
 def test_sigterm_the_moment_the_run_starts_leaves_nothing(tmp_path: Path, marker: str) -> None:

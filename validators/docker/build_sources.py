@@ -15,7 +15,7 @@ from dataclasses import dataclass, field
 from pathlib import Path
 
 from validators.docker.dockerfile import DockerfileError, parse, shell_words, substitute, words
-from validators.docker.dockerfiles import is_dockerfile
+from validators.docker.dockerfiles import is_dockerfile, looks_like_dockerfile
 from validators.engine.safe_read import read_regular
 
 COMPOSE_NAME = re.compile(r"^(?:docker-)?compose(?:\.[\w.-]+)?\.ya?ml$", re.IGNORECASE)
@@ -324,7 +324,11 @@ def find_builds(project: Path) -> Builds:
             path = f"{rel}/{entry.name}" if rel else entry.name
             if COMPOSE_NAME.match(entry.name):
                 out.builds += _compose_builds(project / path, project, out.notes)
-            elif is_dockerfile(Path(entry.path), in_dockerfiles_folder=in_folder):
+            elif is_dockerfile(Path(entry.path), in_dockerfiles_folder=in_folder) and (
+                not rel or looks_like_dockerfile(Path(entry.path))
+            ):
+                # Deeper in the tree, a Dockerfile is one by content too: stubs and templates
+                # (an empty `zen/Dockerfile`, a Jinja one) are not images the project builds.
                 dockerfiles.append(path)
     workflows = project / _WORKFLOWS
     if workflows.is_dir():
@@ -423,8 +427,12 @@ def guess_context(project: Path, dockerfile: str) -> BuildSource:
     label = "the project root" if context == "." else f"{context}/"
     n = len(sources)
     why = (
-        f"{where}; context {label}, where its {n} COPY source{'s' * (n != 1)} exist"
+        f"{where}; context {label}, where its {n} COPY sources exist"
+        if n != 1
+        else f"{where}; context {label}, where its COPY source exists"
         if best[0] == n
         else f"{where}; context {label} guessed ({best[0]} of {n} COPY sources exist there)"
     )
-    return BuildSource(dockerfile, context, why, context_guessed=True)
+    # Every COPY source exists there: the context is the one the Dockerfile was written for, and
+    # what its ignore file drops is certain. Otherwise it is a guess, and findings say so.
+    return BuildSource(dockerfile, context, why, context_guessed=best[0] != n)
