@@ -127,3 +127,20 @@ def test_cmd_set_before_entrypoint_in_the_same_stage_is_kept() -> None:
     assert final.cmd is not None and final.cmd.args == '["python", "app.py"]'
     text = 'FROM python:3.12 AS base\nCMD ["inherited"]\nFROM base\nENTRYPOINT ["/e.sh"]\n'
     assert simulate(parse(text), ContextView([])).final.cmd is None
+
+
+def test_an_override_file_is_merged_over_the_base_compose_file(tmp_path: Path) -> None:
+    write_tree(
+        tmp_path,
+        {
+            "backend/Dockerfile": "FROM python:3.12 AS dev\nFROM python:3.12 AS prod\n",
+            "compose.yaml": "services:\n  api:\n    build:\n      context: .\n      dockerfile: backend/Dockerfile\n",
+            "compose.override.yaml": "services:\n  api:\n    build:\n      target: dev\n",
+        },
+    )
+    builds = find_builds(tmp_path)
+    assert sorted((b.dockerfile, b.context, b.target or "") for b in builds.builds) == [
+        ("backend/Dockerfile", ".", ""),
+        ("backend/Dockerfile", ".", "dev"),
+    ]
+    assert builds.notes == []  # the override alone names no Dockerfile: it is not a build of its own

@@ -59,3 +59,20 @@ async def test_one_duration_per_attempt_everywhere(tmp_path: Path) -> None:
         # The run's duration is the validators' span, not the time the app has been open.
         assert report["duration_s"] < state.result.duration_s + 1.0
         assert f"in {format_duration(report['duration_s'])}." in (root / "r.md").read_text()
+
+
+async def test_info_says_how_the_build_was_found_and_what_was_not_understood(tmp_path: Path) -> None:
+    toml = '[[validators]]\nname = "image"\nkind = "dockerignore"\nengine = "current"\n'
+    files = {
+        "app/__init__.py": "",
+        "compose.yaml": "services:\n  api:\n    build:\n      context: .\n      dockerfile: ops/Dockerfile\n",
+        "ops/Dockerfile": 'FROM python:3.12\nWORKDIR /srv\nCOPY app app\nCMD ["./start-things", "--fast"]\n',
+    }
+    app = make_app(project(tmp_path / "p", toml, files))
+    async with app.run_test(size=SIZE) as pilot:
+        await wait_until(pilot, lambda: finished(app))
+        await pilot.press("3")
+        await wait_until(pilot, lambda: "not understood" in screen_text(app))
+        text = screen_text(app)
+        assert "./start-things --fast" in text
+        assert "compose.yaml service api" in text

@@ -86,7 +86,7 @@ def _rel(path: str) -> str:
     return posixpath.normpath(path) if path else "."
 
 
-def _inside(project: Path, rel: str) -> bool:
+def _inside(rel: str) -> bool:
     return not rel.startswith("../") and rel != ".." and not rel.startswith("/")
 
 
@@ -143,9 +143,29 @@ def _compose_args(raw: object) -> tuple[tuple[str, str], ...]:
     return tuple(pairs)
 
 
-def _compose_builds(path: Path, project: Path, notes: list[str]) -> Iterator[BuildSource]:
-    data = _yaml(path, notes, project)
-    rel = path.relative_to(project).as_posix()
+_BASE_COMPOSE = ("compose.yaml", "compose.yml", "docker-compose.yaml", "docker-compose.yml")
+
+
+def _merge(base: object, over: object) -> object:
+    """Compose's merge of `-f base -f over`: mappings merge key by key, anything else is replaced."""
+    if isinstance(base, dict) and isinstance(over, dict):
+        return {**base, **{k: _merge(base.get(k), v) for k, v in over.items()}}
+    return over
+
+
+def _compose_folder(names: list[str], folder: str, project: Path, notes: list[str]) -> Iterator[BuildSource]:
+    """The compose files of one folder. The base file alone, and each other one (override,
+    prod, dev) merged over it as `docker compose -f base -f other` does: an override that only
+    sets `target` or `args` keeps the base file's context."""
+    files = {n: _yaml(project / folder / n if folder else project / n, notes, project) for n in names}
+    base_name = next((n for n in _BASE_COMPOSE if n in files), None)
+    base = files.get(base_name) if base_name else None
+    for name, data in files.items():
+        merged = data if name == base_name or base is None else _merge(base, data)
+        yield from _compose_builds(merged, posixpath.join(folder, name) if folder else name, notes)
+
+
+def _compose_builds(data: object, rel: str, notes: list[str]) -> Iterator[BuildSource]:
     services = data.get("services") if isinstance(data, dict) else None
     if not isinstance(services, dict):
         return
@@ -161,11 +181,12 @@ def _compose_builds(path: Path, project: Path, notes: list[str]) -> Iterator[Bui
         context_raw = _compose_value(build.get("context", "."))
         dockerfile_raw = _compose_value(build.get("dockerfile", "Dockerfile"))
         if context_raw is None or dockerfile_raw is None or "://" in context_raw or context_raw.startswith("git@"):
-            notes.append(f"{rel}: service {name}: build context or dockerfile depends on a variable; not checked")
+            what = "a remote context" if context_raw else "a context or Dockerfile the user's shell decides"
+            notes.append(f"{rel}: service {name}: {what}; not checked")
             continue
         context = _rel(posixpath.join(base, context_raw))
         dockerfile = _rel(posixpath.join(context, dockerfile_raw))
-        if not (_inside(project, context) and _inside(project, dockerfile)):
+        if not (_inside(context) and _inside(dockerfile)):
             continue
         target = _compose_value(build.get("target"))
         image = _compose_value(service.get("image"))
@@ -313,6 +334,7 @@ def find_builds(project: Path) -> Builds:
     out = Builds()
     dockerfiles: list[str] = []
     for rel, entries in _walk(project):
+        composes: list[str] = []
         folder = posixpath.basename(rel)
         in_folder = rel in _FOLDERS_OF_DOCKERFILES or folder.lower() in _FOLDERS_OF_DOCKERFILES
         for entry in entries:
@@ -323,13 +345,15 @@ def find_builds(project: Path) -> Builds:
                 continue
             path = f"{rel}/{entry.name}" if rel else entry.name
             if COMPOSE_NAME.match(entry.name):
-                out.builds += _compose_builds(project / path, project, out.notes)
+                composes.append(entry.name)
             elif is_dockerfile(Path(entry.path), in_dockerfiles_folder=in_folder) and (
                 not rel or looks_like_dockerfile(Path(entry.path))
             ):
                 # Deeper in the tree, a Dockerfile is one by content too: stubs and templates
                 # (an empty `zen/Dockerfile`, a Jinja one) are not images the project builds.
                 dockerfiles.append(path)
+        if composes:
+            out.builds += _compose_folder(composes, rel, project, out.notes)
     workflows = project / _WORKFLOWS
     if workflows.is_dir():
         for entry in sorted(os.scandir(workflows), key=lambda e: e.name):
