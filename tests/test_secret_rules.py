@@ -23,10 +23,18 @@ CERT = "-----BEGIN CERTIFICATE-----\nMIIB\n-----END CERTIFICATE-----\n"
         (".npmrc", "save-exact=true\n//registry.npmjs.org/:_authToken=${NPM_TOKEN}\n", None),
         (".npmrc", "//registry.npmjs.org/:_authToken=npm_abcdefghijklmnop\n", "a registry or login credential"),
         (".pypirc", "[pypi]\nusername = __token__\n", None),
-        (".pypirc", "[pypi]\nusername = __token__\npassword = pypi-AgEIcHlwaS5vcmc\n", "a registry or login credential"),
+        (
+            ".pypirc",
+            "[pypi]\nusername = __token__\npassword = pypi-AgEIcHlwaS5vcmc\n",
+            "a registry or login credential",
+        ),
         (".netrc", "machine example.com login me password s3cr3tpass\n", "a registry or login credential"),
         ("pip.conf", "[global]\nindex-url = https://pypi.org/simple\n", None),
-        ("pip.conf", "[global]\nindex-url = https://me:t0ken123@pkgs.example.com/simple\n", "a registry or login credential"),
+        (
+            "pip.conf",
+            "[global]\nindex-url = https://me:t0ken123@pkgs.example.com/simple\n",
+            "a registry or login credential",
+        ),
         (".env", "COMPOSE_PROJECT_NAME=shop\nNEXT_PUBLIC_API=https://api\n", None),
         (".env", "SECRET_KEY=\nDB_PASSWORD=changeme\nAPI_TOKEN=${TOKEN}\n", None),  # empty and placeholders
         (".env", "export DJANGO_SECRET_KEY='x8#kLm2$vQ9!pZ'\n", "a value for DJANGO_SECRET_KEY"),
