@@ -65,3 +65,16 @@ def test_what_is_not_understood_is_said() -> None:
     final = simulate(parse(text), ContextView(FILES)).final
     entrypoints, tried = find_entrypoints_explained(final, lambda _: None)
     assert entrypoints == [] and tried == ["./start-things --fast"]
+
+
+@pytest.mark.parametrize(
+    "cmd",
+    [
+        "CMD gosu app python -m app.main",
+        "CMD chpst -u app python -m app.main",
+        "CMD s6-setlock -n /run/lock python -m app.main",
+        "CMD su-exec app:app env PYTHONUNBUFFERED=1 python -m app.main",
+    ],
+)
+def test_wrappers_that_take_a_user_or_a_lock(cmd: str) -> None:
+    assert found(cmd) == [("module", "app.main")]

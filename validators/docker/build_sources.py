@@ -160,7 +160,9 @@ def _compose_folder(names: list[str], folder: str, project: Path, notes: list[st
     files = {n: _yaml(project / folder / n if folder else project / n, notes, project) for n in names}
     base_name = next((n for n in _BASE_COMPOSE if n in files), None)
     base = files.get(base_name) if base_name else None
-    for name, data in files.items():
+    # The base file first: a build the variants share is said as coming from it.
+    for name in sorted(files, key=lambda n: n != base_name):
+        data = files[name]
         merged = data if name == base_name or base is None else _merge(base, data)
         yield from _compose_builds(merged, posixpath.join(folder, name) if folder else name, notes)
 

@@ -31,7 +31,7 @@ _WRAPPERS = {
     "exec", "env", "tini", "dumb-init", "--", "with-contenv", "s6-env", "nice", "ddtrace-run", "opentelemetry-instrument",
     "catatonit", "fix-attrs", "nohup", "time", "stdbuf",
 }  # fmt: skip
-_WRAPPERS_WITH_USER = {"gosu", "su-exec", "s6-setuidgid", "chpst", "setuidgid"}
+_WRAPPERS_WITH_USER = {"gosu", "su-exec", "s6-setuidgid", "chpst", "setuidgid", "s6-setlock"}
 _RUNNERS = {"poetry", "uv", "pipenv", "pdm", "hatch", "rye", "pixi"}  # `poetry run X`
 _S6_SERVICES = ("/etc/services.d/", "/etc/s6-overlay/s6-rc.d/", "/run/s6/services/")
 _FASTAPI_DEFAULTS = ("main.py", "app.py", "api.py", "app/main.py", "app/app.py", "api/main.py", "api/app.py")
@@ -73,7 +73,13 @@ def _unwrap(argv: list[str]) -> list[str]:
         elif head in _WRAPPERS or ("=" in argv[0] and not argv[0].startswith("-")):
             argv = argv[1:]
         elif head in _WRAPPERS_WITH_USER:
-            argv = argv[2:] if len(argv) > 2 and argv[1] != "-u" else argv[3:]
+            # `gosu app cmd`, `chpst -u app cmd`, `s6-setlock -n /lock cmd`: options, one word
+            # (the user, the lock; `-u` carries it itself), then the command.
+            rest, word_given = argv[1:], False
+            while rest and rest[0].startswith("-"):
+                word_given = word_given or rest[0] in ("-u", "-U")
+                rest = rest[2:] if rest[0] in ("-u", "-U") else rest[1:]
+            argv = rest if word_given else rest[1:]
         elif head in _RUNNERS and len(argv) > 2 and argv[1] == "run":
             rest = argv[2:]
             while rest and rest[0].startswith("-"):
