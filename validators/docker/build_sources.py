@@ -14,7 +14,7 @@ from collections.abc import Iterator, Mapping
 from dataclasses import dataclass, field
 from pathlib import Path
 
-from validators.docker.dockerfile import DockerfileError, parse, shell_words, substitute, words
+from validators.docker.dockerfile import Dockerfile, DockerfileError, parse, shell_words, substitute, words
 from validators.docker.dockerfiles import is_dockerfile, looks_like_dockerfile
 from validators.engine.safe_read import read_regular
 
@@ -386,10 +386,17 @@ def find_builds(project: Path) -> Builds:
     return out
 
 
-def _declared_args(project: Path, dockerfile: str) -> set[str]:
+def _parsed(project: Path, dockerfile: str) -> Dockerfile | None:
+    """The Dockerfile, or None when it cannot be read or parsed (its validator says why)."""
     try:
-        parsed = parse(read_regular(project / dockerfile).decode("utf-8"), dockerfile)
+        return parse(read_regular(project / dockerfile).decode("utf-8"), dockerfile)
     except (OSError, UnicodeDecodeError, DockerfileError):
+        return None
+
+
+def _declared_args(project: Path, dockerfile: str) -> set[str]:
+    parsed = _parsed(project, dockerfile)
+    if parsed is None:
         return set()
     names = set(parsed.global_args)
     for stage in parsed.stages:
@@ -402,9 +409,8 @@ def _declared_args(project: Path, dockerfile: str) -> set[str]:
 def _copy_sources(project: Path, dockerfile: str) -> list[str]:
     """The plain context paths this Dockerfile's COPY/ADD lines read, defaults substituted;
     sources that still hold a variable, a URL, a glob or another stage are left out."""
-    try:
-        parsed = parse(read_regular(project / dockerfile).decode("utf-8"), dockerfile)
-    except (OSError, UnicodeDecodeError, DockerfileError):
+    parsed = _parsed(project, dockerfile)
+    if parsed is None:
         return []
     sources: list[str] = []
     for stage in parsed.stages:
