@@ -144,3 +144,22 @@ def test_an_override_file_is_merged_over_the_base_compose_file(tmp_path: Path) -
         ("backend/Dockerfile", ".", "dev"),
     ]
     assert builds.notes == []  # the override alone names no Dockerfile: it is not a build of its own
+
+
+def test_a_source_that_exists_nowhere_does_not_make_the_context_a_guess(tmp_path: Path) -> None:
+    write_tree(
+        tmp_path,
+        {
+            "backend/app/main.py": "",
+            "backend/Dockerfile": "FROM python:3.12\nCOPY backend/app /app\nCOPY alembic.ini /app/\n",
+            "ops/Dockerfile": "FROM python:3.12\nCOPY Dockerfile /x\nCOPY ops/Dockerfile /y\n",
+        },
+    )
+    by_file = {b.dockerfile: b for b in find_builds(tmp_path).builds}
+    backend = by_file["backend/Dockerfile"]
+    # alembic.ini is nowhere: the missing file is certain, the context is not in doubt.
+    assert (backend.context, backend.context_guessed) == (".", False)
+    assert "where 1 of its 2 COPY sources exist (1 exists nowhere in the checkout)" in backend.origin
+    # `Dockerfile` exists in ops/, `ops/Dockerfile` at the root: no context has both.
+    ops = by_file["ops/Dockerfile"]
+    assert ops.context_guessed and ops.context == "ops"

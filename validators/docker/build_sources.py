@@ -449,22 +449,23 @@ def guess_context(project: Path, dockerfile: str) -> BuildSource:
     if not sources or len(chain) == 1:
         return BuildSource(dockerfile, chain[0] or ".", where, context_guessed=len(chain) > 1)
 
-    def present(context: str) -> int:
+    def present(context: str) -> set[str]:
         base = project / context if context else project
-        return sum((base / s).exists() for s in sources)
+        return {s for s in sources if (base / s).exists()}
 
-    scores = [(present(c), -i, c) for i, c in enumerate(chain)]
-    best = max(scores)
-    context = best[2] or "."
+    found = [present(c) for c in chain]
+    anywhere = set().union(*found)
+    best = max(range(len(chain)), key=lambda i: (len(found[i]), -i))
+    context = chain[best] or "."
     label = "the project root" if context == "." else f"{context}/"
-    n = len(sources)
-    why = (
-        f"{where}; context {label}, where its {n} COPY sources exist"
-        if n != 1
-        else f"{where}; context {label}, where its COPY source exists"
-        if best[0] == n
-        else f"{where}; context {label} guessed ({best[0]} of {n} COPY sources exist there)"
-    )
-    # Every COPY source exists there: the context is the one the Dockerfile was written for, and
-    # what its ignore file drops is certain. Otherwise it is a guess, and findings say so.
-    return BuildSource(dockerfile, context, why, context_guessed=best[0] != n)
+    have, n = len(found[best]), len(sources)
+    if have == n:
+        why = f"where its COPY source{'s' * (n != 1)} exist{'s' * (n == 1)}"
+    else:
+        nowhere = n - len(anywhere)
+        why = f"where {have} of its {n} COPY sources exist ({nowhere} exist{'s' * (nowhere == 1)} nowhere in the checkout)"
+    # Every source that exists at all exists there: the context is the one the Dockerfile was
+    # written for, so what its ignore file drops, or a path that exists nowhere, is certain.
+    # Otherwise the context is a guess, and the findings that depend on it say so.
+    guessed = have != len(anywhere) or not anywhere
+    return BuildSource(dockerfile, context, f"{where}; context {label}, {why}", context_guessed=guessed)
