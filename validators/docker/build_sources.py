@@ -24,7 +24,7 @@ _WORKFLOWS = ".github/workflows"
 SKIPPED_DIRS = frozenset(
     {
         "node_modules", "site-packages", "__pycache__", "venv", "env", "vendor", "third_party",
-        "tests", "test", "testdata", "fixtures", "build", "dist", "target",
+        "tests", "test", "testdata", "fixtures", "dist",
     }
 )  # fmt: skip
 MAX_DEPTH = 4
