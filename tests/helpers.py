@@ -5,6 +5,7 @@ from __future__ import annotations
 import os
 import subprocess
 import sys
+import time
 from collections.abc import Awaitable, Callable
 from pathlib import Path
 
@@ -74,6 +75,15 @@ def processes_with(marker: str) -> list[int]:
         if marker.encode() in blob:
             found.append(int(name))
     return found
+
+
+def none_left_within(marker: str, seconds: float) -> list[int]:
+    """The processes carrying marker that are still there after `seconds`: [] as soon as none is.
+    A kill is delivered asynchronously, so a check right after one would race it."""
+    deadline = time.monotonic() + seconds
+    while (left := processes_with(marker)) and time.monotonic() < deadline:
+        time.sleep(0.05)
+    return left
 
 
 def pid_alive(pid: int) -> bool:
