@@ -223,27 +223,38 @@ def _report_key(spec: ContextSpec, sizes: bool) -> tuple[object, ...]:
     return ("report", spec, sizes)
 
 
+class _RepoFiles:
+    """A repository's files and the folders holding Python files, once per context and run."""
+
+    def __init__(self, files: Sequence[str]) -> None:
+        self.files = set(files)
+        self.py_dirs: set[str] = set()
+        for f in self.files:
+            if not f.endswith(".py"):
+                continue
+            d = posixpath.dirname(f)
+            while d and d not in self.py_dirs:
+                self.py_dirs.add(d)
+                d = posixpath.dirname(d)
+
+
 class _RepoIndex:
     """Where a dotted module lives in the repository, for modules the image does not have."""
 
-    def __init__(self, files: Sequence[str], roots: Sequence[str]) -> None:
-        self.files = set(files)
-        self.dirs = {posixpath.dirname(f) for f in files}
-        for d in list(self.dirs):
-            while d:
-                d = posixpath.dirname(d)
-                self.dirs.add(d)
+    def __init__(self, repo: Callable[[], _RepoFiles], roots: Sequence[str]) -> None:
+        self._repo = repo  # made on first use: most analyses never ask
         self.mapped = list(dict.fromkeys(roots))
         self.roots = list(dict.fromkeys([*roots, "", "src"]))
 
     def find(self, name: str, roots: Sequence[str] | None = None) -> str | None:
+        repo = self._repo()
         rel = name.replace(".", "/")
         for root in self.roots if roots is None else roots:
             base = posixpath.join(root, rel) if root else rel
             for candidate in (base + ".py", base + "/__init__.py"):
-                if candidate in self.files:
+                if candidate in repo.files:
                     return candidate
-            if base in self.dirs and any(f.startswith(base + "/") and f.endswith(".py") for f in self.files):
+            if base in repo.py_dirs:  # a namespace package: a folder with Python files below
                 return base
         return None
 
@@ -353,7 +364,7 @@ def analyse_dockerfile(
     full_view = _memo(run_key, ("full view", context), lambda: ContextView(full_files))
     full_sim = simulate(dockerfile, full_view, target.target, dict(target.build_args))
     out.imports, out.not_understood = _check_imports(
-        report, sim, full_sim, full_files, target, cache, checks.entrypoints, checks.detect_entrypoints
+        report, sim, full_sim, full_files, target, cache, checks.entrypoints, checks.detect_entrypoints, run_key
     )
     if checks.required:
         spec_required = pathspec.GitIgnoreSpec.from_lines(checks.required)
@@ -415,6 +426,7 @@ def _check_imports(
     cache: ScanCache,
     extra: Sequence[str],
     detect: bool,
+    run_key: str | None = None,
 ) -> tuple[ImportCheck | None, list[str]]:
     final = full_sim.final
 
@@ -494,7 +506,8 @@ def _check_imports(
     ).hexdigest()
     stored = cache.analysis(key)
     reused = stored is not None
-    repo = _RepoIndex(full_files, repo_roots)
+    context = str(target.context)
+    repo = _RepoIndex(lambda: _memo(run_key, ("repo files", context), lambda: _RepoFiles(full_files)), repo_roots)
     if stored is not None:
         analysis = Analysis.decode(stored)
     else:

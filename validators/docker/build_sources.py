@@ -15,7 +15,7 @@ from dataclasses import dataclass, field
 from pathlib import Path
 
 from validators.docker.dockerfile import Dockerfile, DockerfileError, parse, shell_words, substitute, words
-from validators.docker.dockerfiles import is_dockerfile, looks_like_dockerfile
+from validators.docker.dockerfiles import is_dockerfile, looks_like_dockerfile, might_be_dockerfile
 from validators.engine.safe_read import read_regular
 
 COMPOSE_NAME = re.compile(r"^(?:docker-)?compose(?:\.[\w.-]+)?\.ya?ml$", re.IGNORECASE)
@@ -340,6 +340,9 @@ def find_builds(project: Path) -> Builds:
         folder = posixpath.basename(rel)
         in_folder = rel in _FOLDERS_OF_DOCKERFILES or folder.lower() in _FOLDERS_OF_DOCKERFILES
         for entry in entries:
+            # The name first: one regexp per file, a stat only for the few that may be builds.
+            if not (might_be_dockerfile(entry.name, in_folder) or COMPOSE_NAME.match(entry.name)):
+                continue
             try:
                 if not entry.is_file(follow_symlinks=False):
                     continue

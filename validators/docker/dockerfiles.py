@@ -41,6 +41,13 @@ def looks_like_dockerfile(path: Path) -> bool:
     return False
 
 
+def might_be_dockerfile(name: str, in_dockerfiles_folder: bool = False) -> bool:
+    """What the name alone allows: is_dockerfile may still say no after reading it."""
+    if _NOT_DOCKERFILE.search(name):
+        return False
+    return bool(_BY_NAME.match(name)) or (in_dockerfiles_folder and "." not in name)
+
+
 def is_dockerfile(path: Path, *, in_dockerfiles_folder: bool = False) -> bool:
     name = path.name
     if _NOT_DOCKERFILE.search(name):

@@ -4,6 +4,7 @@ for the image (COPY sources, modules it will lack, required paths, secrets, size
 from __future__ import annotations
 
 import dataclasses
+import threading
 from collections.abc import Mapping
 from pathlib import Path
 from typing import ClassVar
@@ -140,14 +141,17 @@ class DockerignoreValidator(Validator):
 
 
 _last_builds: tuple[tuple[Path, str], Builds] | None = None
+_builds_lock = threading.Lock()
 
 
 def _builds_of_run(project: Path, run: str) -> Builds:
-    """The project's build sources, read once per run however many Dockerfiles it checks."""
+    """The project's build sources, read once per run however many Dockerfiles it checks: the
+    validators of a run start together, so the first reads and the others wait for it."""
     global _last_builds
-    if _last_builds is None or _last_builds[0] != (project, run):
-        _last_builds = ((project, run), find_builds(project))
-    return _last_builds[1]
+    with _builds_lock:
+        if _last_builds is None or _last_builds[0] != (project, run):
+            _last_builds = ((project, run), find_builds(project))
+        return _last_builds[1]
 
 
 def _strings(value: object) -> list[str]:
