@@ -14,7 +14,7 @@ import pytest
 
 from validators.config.detect import detect
 from validators.config.load import load_config
-from validators.docker.dockerfiles import detect_dockerfiles
+from validators.docker.build_sources import find_builds
 
 ROOT = Path(__file__).resolve().parent.parent
 SHARED = ROOT.parent / "shared" / "realworld" / "monorepo" / "dockerfiles.tar.gz"
@@ -22,7 +22,7 @@ ENV = {**os.environ, "PYTHONPATH": str(ROOT)}
 
 
 def names(project: Path) -> list[str]:
-    return [p.relative_to(project).as_posix() for p in detect_dockerfiles(project)]
+    return sorted(b.dockerfile for b in find_builds(project).builds)
 
 
 def test_the_real_monorepos_dockerfiles_folder(tmp_path: Path) -> None:

@@ -1,10 +1,9 @@
-"""Which files of a project are Dockerfiles: by name as Docker tooling names them (any case), and
-by content where the name leaves it open. `DOCKER_SSOT_MATRIX.md` or an `__init__.py` beside
+"""Whether a file is a Dockerfile: by name as Docker tooling names them (any case), and by
+content where the name leaves it open (`build_sources` finds them in a project). `DOCKER_SSOT_MATRIX.md` or an `__init__.py` beside
 the Dockerfiles in a `dockerfiles/` folder is not one."""
 
 from __future__ import annotations
 
-import os
 import re
 from pathlib import Path
 
@@ -19,7 +18,6 @@ _DOUBTFUL_SUFFIX = re.compile(
     re.IGNORECASE,
 )
 _NOT_DOCKERFILE = re.compile(r"\.(?:docker|container)ignore$", re.IGNORECASE)
-_FOLDERS = ("dockerfiles", "docker")
 _FIRST = re.compile(rb"^\s*(?:FROM|ARG)\s+\S", re.IGNORECASE)
 _DIRECTIVE = re.compile(rb"^\s*#\s*(?:syntax|escape|check)\s*=", re.IGNORECASE)
 HEAD_BYTES = 64 * 1024
@@ -56,21 +54,3 @@ def is_dockerfile(path: Path, *, in_dockerfiles_folder: bool = False) -> bool:
         return not _DOUBTFUL_SUFFIX.search(name) or looks_like_dockerfile(path)
     # Inside a folder of Dockerfiles a bare name ("api", "worker") may be one: ask the content.
     return in_dockerfiles_folder and "." not in name and looks_like_dockerfile(path)
-
-
-def _files(folder: Path) -> list[Path]:
-    try:
-        entries = sorted(os.scandir(folder), key=lambda e: e.name)
-    except OSError:
-        return []
-    return [folder / e.name for e in entries if e.is_file(follow_symlinks=False)]
-
-
-def detect_dockerfiles(project: Path) -> list[Path]:
-    """Dockerfiles at the project's root and in its `dockerfiles/` or `docker/` folder."""
-    found = [p for p in _files(project) if is_dockerfile(p)]
-    for name in _FOLDERS:
-        folder = project / name
-        if folder.is_dir() and not folder.is_symlink():
-            found += [p for p in _files(folder) if is_dockerfile(p, in_dockerfiles_folder=True)]
-    return found
