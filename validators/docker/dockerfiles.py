@@ -1,6 +1,7 @@
 """Whether a file is a Dockerfile: by name as Docker tooling names them (any case), and by
-content where the name leaves it open (`build_sources` finds them in a project). `DOCKER_SSOT_MATRIX.md` or an `__init__.py` beside
-the Dockerfiles in a `dockerfiles/` folder is not one."""
+content where the name leaves it open (`build_sources` finds them in a project).
+`DOCKER_SSOT_MATRIX.md` or an `__init__.py` beside the Dockerfiles in a `dockerfiles/` folder
+is not one."""
 
 from __future__ import annotations
 
