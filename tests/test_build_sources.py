@@ -3,6 +3,7 @@ context guessed from the COPY lines when nobody names one; said by `checkdeck li
 
 from __future__ import annotations
 
+import os
 import subprocess
 import sys
 from pathlib import Path
@@ -163,3 +164,14 @@ def test_a_source_that_exists_nowhere_does_not_make_the_context_a_guess(tmp_path
     # `Dockerfile` exists in ops/, `ops/Dockerfile` at the root: no context has both.
     ops = by_file["ops/Dockerfile"]
     assert ops.context_guessed and ops.context == "ops"
+
+
+def test_compose_files_that_are_no_such_thing_are_notes_not_hangs(tmp_path: Path) -> None:
+    write_tree(tmp_path, {"Dockerfile": "FROM x\n", "sub/Dockerfile": "FROM x\n"})
+    os.mkfifo(tmp_path / "compose.yaml")  # a FIFO: never opened, so never waited on
+    (tmp_path / "sub" / "docker-compose.yml").write_bytes(b"services: {}\n" + b"#" * (5 << 20))
+    (tmp_path / "docker-compose.yaml").write_bytes(b"services:\n  api:\n    build: \xff\n")
+    builds = find_builds(tmp_path)
+    assert sorted(b.dockerfile for b in builds.builds) == ["Dockerfile", "sub/Dockerfile"]
+    assert any(n.startswith("sub/docker-compose.yml: not read (larger than 4 MiB") for n in builds.notes)
+    assert any(n.startswith("docker-compose.yaml: not read") for n in builds.notes)

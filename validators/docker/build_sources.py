@@ -28,6 +28,7 @@ SKIPPED_DIRS = frozenset(
     }
 )  # fmt: skip
 MAX_DEPTH = 4
+MAX_YAML_BYTES = 4 << 20  # memory stays bounded whatever a file named compose.yaml holds
 _FOLDERS_OF_DOCKERFILES = ("dockerfiles", "docker")
 
 
@@ -95,6 +96,11 @@ def _yaml(path: Path, notes: list[str], project: Path) -> object:
 
     rel = path.relative_to(project).as_posix()
     try:
+        if path.stat().st_size > MAX_YAML_BYTES:
+            notes.append(
+                f"{rel}: not read (larger than {MAX_YAML_BYTES // (1 << 20)} MiB: not a compose or workflow file)"
+            )
+            return None
         return yaml.safe_load(read_regular(path).decode("utf-8"))
     except (OSError, UnicodeDecodeError) as exc:
         notes.append(f"{rel}: not read ({exc})")
