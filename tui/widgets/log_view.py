@@ -30,6 +30,9 @@ NOTE = Style(dim=True, italic=True)
 STAMP = Style(dim=True)
 
 
+FOLLOW_CHECK_S = 0.2
+
+
 class LogView(ScrollView, can_focus=True):
     """Shows the lines of a LogWindow. Data flows in through `set_source` and `lines_added`."""
 
@@ -77,6 +80,13 @@ class LogView(ScrollView, can_focus=True):
     def _end_if_following(self) -> None:
         if self.follow and self.scroll_y != self.max_scroll_y:
             self.scroll_to(y=self.max_scroll_y, animate=False, immediate=True)
+
+    def on_mount(self) -> None:
+        # Following means staying at the end. Each change of lines or geometry scrolls there,
+        # but under load a layout pass can land after the last of those scrolls and leave the
+        # view a few rows short, frozen there until the next line. A light check that does
+        # nothing once at the end keeps the promise whatever event order the layout took.
+        self.set_interval(FOLLOW_CHECK_S, self._end_if_following)
 
     def lines_added(self, dropped_from_window: int, longest: int) -> None:
         """Lines were appended to the source, which let `dropped_from_window` older ones go;
