@@ -358,8 +358,9 @@ def analyse_dockerfile(
     images = dict(target.project_images)
     for state in sim.stage_states:
         base = state.external_base
-        if base is not None and untagged(base) in images:
-            out.base_from_project = (base, images[untagged(base)])
+        built_by = images.get(untagged(base)) if base is not None else None
+        if base is not None and built_by is not None:
+            out.base_from_project = (base, built_by)
     full_files = _memo(run_key, ("all files", context), lambda: _all_files(snapshot))
     full_view = _memo(run_key, ("full view", context), lambda: ContextView(full_files))
     full_sim = simulate(dockerfile, full_view, target.target, dict(target.build_args))

@@ -131,8 +131,8 @@ class _Finder:
         # the rest is set-up (or shell syntax a line-by-line reading cannot judge).
         self.saying = True
 
-    def _add(self, kind: str, target: str, line: int | None, source: str) -> None:
-        self.found.append(Entrypoint(kind, target, line, source))
+    def _add(self, kind: str, target: str, line: int | None, source: str, root: str | None = None) -> None:
+        self.found.append(Entrypoint(kind, target, line, source, root))
 
     def _path(self, path: str, cwd: str | None = None) -> str:
         return posixpath.normpath(posixpath.join(cwd or self.state.workdir, path))
@@ -270,7 +270,7 @@ class _Finder:
             folder, package = posixpath.split(folder)
             parts.insert(0, package)
         if parts:
-            self.found.append(Entrypoint("module", ".".join(parts), line, source, folder))
+            self._add("module", ".".join(parts), line, source, folder)
         else:
             self._add("script", path, line, source)
 

@@ -54,32 +54,28 @@ class BuildHints:
         self.scripts = _scripts(str(project))
 
     def made_before_build(self, path: str) -> str | None:
-        return _made_before_build(self, path)
-
-
-def _made_before_build(hints: BuildHints, path: str) -> str | None:
-    """Why `path` (relative to the project) is probably made before the build, or None."""
-    ignored = hints.ignored
-    if ignored is not None:
-        lines, spec = ignored
-        if spec.match_file(path) or spec.match_file(path + "/"):
-            # The deciding line is the last one that matches (pathspec's own index skips
-            # blank and comment lines, so it is not a line number).
-            for number in range(len(lines), 0, -1):
-                text = lines[number - 1].strip()
-                if not text or text.startswith(("#", "!")):
-                    continue
-                single = pathspec.GitIgnoreSpec.from_lines([text])
-                if single.match_file(path) or single.match_file(path + "/"):
-                    return f"Git ignores it (.gitignore:{number} `{text}`)"
-            return "Git ignores it (.gitignore)"
-    name = posixpath.basename(path.rstrip("/"))
-    if len(name) < 4:
-        return None  # "app", "src": too common to say anything
-    needle = name.encode()
-    for script, data in hints.scripts:
-        at = data.find(needle)
-        if at >= 0:
-            line = data.count(b"\n", 0, at) + 1
-            return f"{script}:{line} names it"
-    return None
+        """Why `path` (relative to the project) is probably made before the build, or None."""
+        ignored = self.ignored
+        if ignored is not None:
+            lines, spec = ignored
+            if spec.match_file(path) or spec.match_file(path + "/"):
+                # The deciding line is the last one that matches (pathspec's own index skips
+                # blank and comment lines, so it is not a line number).
+                for number in range(len(lines), 0, -1):
+                    text = lines[number - 1].strip()
+                    if not text or text.startswith(("#", "!")):
+                        continue
+                    single = pathspec.GitIgnoreSpec.from_lines([text])
+                    if single.match_file(path) or single.match_file(path + "/"):
+                        return f"Git ignores it (.gitignore:{number} `{text}`)"
+                return "Git ignores it (.gitignore)"
+        name = posixpath.basename(path.rstrip("/"))
+        if len(name) < 4:
+            return None  # "app", "src": too common to say anything
+        needle = name.encode()
+        for script, data in self.scripts:
+            at = data.find(needle)
+            if at >= 0:
+                line = data.count(b"\n", 0, at) + 1
+                return f"{script}:{line} names it"
+        return None

@@ -132,16 +132,16 @@ def _env_secret(data: bytes) -> str | None:
     return None
 
 
-def secret_in_content(file: Path, path: str | None = None) -> str | None:
-    """The kind of credential the file holds, or None. Unreadable files hold none we can see.
-    `path` (relative) picks the rules for its kind of file; by default the file's name."""
+def secret_in_content(file: Path) -> str | None:
+    """The kind of credential the file holds, or None; the file's name picks the rules for its
+    kind of file. Unreadable files hold none we can see."""
     try:
         data = read_regular(file)[:CONTENT_LIMIT]
     except OSError:
         return None
     if b"\0" in data[:1024]:
         return None
-    name = posixpath.basename(path or file.name)
+    name = file.name
     if _ANY.search(data):
         for kind, pattern in _CONTENT:
             if pattern.search(data):

@@ -24,7 +24,7 @@ from validators.docker.ignorefile import IgnoreLine
 from validators.docker.sizes import human_size, largest_dirs
 from validators.engine.model import Finding, Severity
 from validators.pyimports.cache import ScanCache
-from validators.pyimports.scan import FUNCTION, GUARDED
+from validators.pyimports.scan import FUNCTION, GUARDED, MODULE
 
 
 @dataclass
@@ -352,7 +352,7 @@ def _imports(
         out.findings.append(_missing_finding(gaps, report, imports, ignore_rel, df, at, from_project))
 
 
-_RANK = {"entrypoint": 0, "module": 1, FUNCTION: 2, GUARDED: 3}
+_RANK = {"entrypoint": 0, MODULE: 1, FUNCTION: 2, GUARDED: 3}
 
 
 def _missing_finding(
