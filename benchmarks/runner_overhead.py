@@ -53,7 +53,11 @@ def main() -> None:
     parser.add_argument("--repeat", type=int, default=5)
     parser.add_argument("--concurrency", type=int, default=2)
     args = parser.parse_args()
-    with tempfile.TemporaryDirectory() as tmp:
+    # The project lives where projects do, on the repository's disk, not in /tmp (a tmpfs on
+    # some machines, a slow folder on others): each validator creates its log file there.
+    scratch = Path(__file__).resolve().parent.parent / ".checkdeck"
+    scratch.mkdir(exist_ok=True)
+    with tempfile.TemporaryDirectory(dir=scratch) as tmp:
         project = Path(tmp)
         timed(bare, 5, args.concurrency)
         timed(checkdeck, 5, args.concurrency, project)

@@ -2,9 +2,12 @@
 
 from __future__ import annotations
 
-import asyncio
+import contextlib
 import functools
 import os
+import threading
+import time
+from collections import deque
 from collections.abc import Iterable
 from pathlib import Path
 
@@ -30,6 +33,7 @@ from validators.engine.model import (
 from validators.engine.redact import redact, secret_values
 from validators.engine.registry import create
 from validators.engine.runner import DEFAULT_TIMEOUT_S, Runner, overall_status
+from validators.engine.runner_thread import RunnerThread
 from validators.engine.store import past_runs, read_summary, write_summary
 from validators.exports import export
 from validators.process.terminal_text import printable
@@ -50,7 +54,9 @@ from .widgets.validator_list import ValidatorList, ValidatorPane
 
 LONG_RUN_S = 10.0  # a run that took longer than this ends with a notification
 INBOX_LIMIT = 64  # runner events waiting for the UI before the runner is made to wait
-SLICE_LINES = 20_000  # log lines taken in per turn of the UI loop
+SLICE_S = 0.006  # time the UI spends taking in events per turn of its loop
+TAKE = 8  # events taken out of the inbox at a time
+LOG_REFRESH_S = 0.1  # new output reaches the screen this often
 
 
 class EventsReady(Message):
@@ -108,11 +114,15 @@ class CheckdeckApp(App[int]):
         self.concurrency = concurrency
         self.clock = clock
         self.autostart = autostart
-        self.runner: Runner | None = None
-        self._inbox: list[Event] = []
-        self._drained = asyncio.Event()
-        self._drained.set()
+        self.runner: RunnerThread | None = None
+        self._inbox: deque[Event] = deque()
+        self._inbox_lock = threading.Lock()
+        self._posted = False  # an EventsReady is queued
+        self._runner_waits = False  # the inbox was full: the runner waits for room
         self._log_dirty: dict[str, tuple[int, int]] = {}
+        self._new_logs: dict[str, list[LogBatch]] = {}
+        self._logs_timer = False
+        self._paused_at: int | None = None  # log lines when the view stopped following
         self.states = {spec.name: ValidatorState(spec) for spec in config.validators}
         for state in self.states.values():
             state.log.limit = log_window
@@ -179,31 +189,39 @@ class CheckdeckApp(App[int]):
             if self.watching:
                 self.watch_files()
 
-    # The engine: the runner lives in a worker for the app's lifetime
+    # The engine: a runner on its own loop in its own thread for the app's lifetime, so that
+    # reading pipes and scanning process trees never stand between a key and its handler.
 
-    @work(exclusive=True, group="engine", exit_on_error=False)
-    async def run_engine(self) -> None:
-        async with Runner(
-            self.config.validators,
-            project_dir=self.config.project_dir,
-            factory=create,
-            concurrency=self.concurrency or self.config.concurrency,
-            default_timeout_s=self.config.timeout_s or DEFAULT_TIMEOUT_S,
-            clock=self.clock,
-        ) as runner:
-            events = runner.subscribe(buffer=256)
-            self.runner = runner
-            if self.autostart:
-                runner.start()
-            async with events:
-                async for event in events:
-                    self._inbox.append(event)
-                    if len(self._inbox) == 1:
-                        self.post_message(EventsReady())
-                    if len(self._inbox) >= INBOX_LIMIT:
-                        # Back-pressure: the runner (and so the validators' pipes) waits for the UI.
-                        self._drained.clear()
-                        await self._drained.wait()
+    def run_engine(self) -> None:
+        engine = RunnerThread(
+            lambda: Runner(
+                self.config.validators,
+                project_dir=self.config.project_dir,
+                factory=create,
+                concurrency=self.concurrency or self.config.concurrency,
+                default_timeout_s=self.config.timeout_s or DEFAULT_TIMEOUT_S,
+                clock=self.clock,
+            ),
+            self._deliver,
+        )
+        try:
+            engine.begin(autostart=self.autostart)
+        except Exception as exc:
+            self.notify(f"the runner could not start: {exc}", severity="error", markup=False, timeout=30)
+            return
+        self.runner = engine
+
+    def _deliver(self, event: Event) -> bool:
+        """In the runner's thread: keep the event for the UI; False asks the runner to wait."""
+        with self._inbox_lock:
+            self._inbox.append(event)
+            if not self._posted:
+                self._posted = True
+                self.post_message(EventsReady())
+            if len(self._inbox) >= INBOX_LIMIT:
+                self._runner_waits = True
+                return False
+            return True
 
     @work(exclusive=True, group="watch", exit_on_error=False)
     async def watch_files(self) -> None:
@@ -233,32 +251,38 @@ class CheckdeckApp(App[int]):
     @on(EventsReady)
     def _on_events(self) -> None:
         if not self._has_views():
-            self._inbox.clear()
-            self._drained.set()
+            with self._inbox_lock:
+                self._inbox.clear()
+                self._posted = False
+                wake, self._runner_waits = self._runner_waits, False
+            if wake and self.runner is not None:
+                self.runner.room()
             return
-        # Take a slice of the inbox at a time, so that keys queued meanwhile are handled
-        # between slices rather than after the whole backlog.
-        taken, lines = 0, 0
-        for event in self._inbox:
-            taken += 1
-            lines += event.line_count if isinstance(event, LogBatch) else 1
-            if lines >= SLICE_LINES:
+        # A few milliseconds of events per turn, so that keys queued meanwhile are handled
+        # between turns rather than after the whole backlog.
+        deadline = time.perf_counter() + SLICE_S
+        while True:
+            with self._inbox_lock:
+                events = [self._inbox.popleft() for _ in range(min(TAKE, len(self._inbox)))]
+            for event in events:
+                self._apply(event)
+            if not events or time.perf_counter() > deadline:
                 break
-        events, self._inbox = self._inbox[:taken], self._inbox[taken:]
-        if self._inbox:
-            self.post_message(EventsReady())
-        self._log_dirty = {}
-        for event in events:
-            self._apply(event)
-        # One view update per drain, however many batches arrived.
-        for name, (dropped, longest) in self._log_dirty.items():
-            if name == self.selected:
-                state = self.states[name]
-                self.main.query_one(LogView).lines_added(dropped, longest)
-                if state.log.dropped or self.main.query_one("#log-notice", Label).display:
-                    self._log_notice(state)
-        if len(self._inbox) < INBOX_LIMIT:
-            self._drained.set()
+        if self._new_logs and not self._logs_timer:
+            # New output is shown at most LOG_REFRESH_S apart: a frame costs the UI loop
+            # milliseconds, and a frame per turn during a flood would leave keys waiting.
+            self._logs_timer = True
+            self.set_timer(LOG_REFRESH_S, self._show_new_logs)
+        with self._inbox_lock:
+            if self._inbox:
+                self.post_message(EventsReady())
+            else:
+                self._posted = False
+            wake = self._runner_waits and len(self._inbox) < INBOX_LIMIT
+            if wake:
+                self._runner_waits = False
+        if wake and self.runner is not None:
+            self.runner.room()
 
     def _apply(self, event: Event) -> None:
         if isinstance(event, LogBatch):
@@ -279,12 +303,29 @@ class CheckdeckApp(App[int]):
                 self._update_pane(event.name)
 
     def _on_log(self, event: LogBatch) -> None:
-        state = self.states[event.name]
-        if event.attempt != state.attempt:
+        # Kept until the end of the turn: the window then takes in only what it keeps.
+        if event.attempt == self.states[event.name].attempt:
+            self._new_logs.setdefault(event.name, []).append(event)
+
+    def _show_new_logs(self) -> None:
+        self._logs_timer = False
+        if not self._has_views():
+            self._new_logs = {}
             return
-        dropped, longest = state.log.extend(event)
-        before = self._log_dirty.get(event.name, (0, 0))
-        self._log_dirty[event.name] = (before[0] + dropped, max(before[1], longest))
+        self._log_dirty = {}
+        self._take_logs()
+        for name, (dropped, longest) in self._log_dirty.items():
+            if name == self.selected:
+                self.main.query_one(LogView).lines_added(dropped, longest)
+                self._log_notice(self.states[name])
+
+    def _take_logs(self) -> None:
+        for name, batches in self._new_logs.items():
+            state = self.states[name]
+            current = [b for b in batches if b.attempt == state.attempt]
+            if current:
+                self._log_dirty[name] = state.log.extend(current)
+        self._new_logs = {}
 
     def _on_status(self, event: StatusChanged) -> None:
         state = self.states[event.name]
@@ -410,17 +451,33 @@ class CheckdeckApp(App[int]):
         self.main.query_one(InfoPanel).show(state, self.clock)
 
     def _log_notice(self, state: ValidatorState) -> None:
+        """The line above the log: follow state, lines only on disk, the current match."""
         notice = self.main.query_one("#log-notice", Label)
-        if state.log.dropped:
-            notice.update(f"{state.log.dropped} older lines are only on disk: {state.log_path}")
-            notice.display = True
-        elif not state.log.lines:
-            notice.update(
+        view = self.main.query_one(LogView)
+        if not state.log.lines:
+            text = Text(
                 "No output yet." if state.status.finished or state.status is Status.RUNNING else "Waiting to start."
             )
-            notice.display = True
         else:
-            notice.display = False
+            parts: list[Text] = []
+            if view.follow:
+                parts.append(Text("▼ following" if state.status is Status.RUNNING else "▼ at the end", "dim"))
+            else:
+                new = state.log.total - self._paused_at if self._paused_at is not None else 0
+                more = f", {new} new line{'s' * (new != 1)} below" if new > 0 else ""
+                parts.append(Text(f"⏸ paused{more}: End follows", "bold"))
+            if view.query_text:
+                count = len(view.matches)
+                current = f"{view.current_match + 1}/{count}" if count else "no match"
+                parts.append(Text(f"/{printable(view.query_text)}: {current} (n/N)"))
+            if view.wrap:
+                parts.append(Text("wrap", "dim"))
+            if state.log.dropped:
+                parts.append(Text(f"{state.log.dropped} older lines only on disk: {state.log_path}", "dim"))
+            text = Text("  ·  ").join(parts)
+        if not notice.display:
+            notice.display = True
+        notice.update(text, layout=False)
 
     def _show_findings(self, state: ValidatorState) -> None:
         self.main.query_one(FindingsTable).show(state.findings)
@@ -448,12 +505,8 @@ class CheckdeckApp(App[int]):
     def _on_follow(self, event: LogView.FollowChanged) -> None:
         if self.selected is not None:
             state = self.states[self.selected]
-            if not event.following and not state.log.dropped:
-                notice = self.main.query_one("#log-notice", Label)
-                notice.update("Paused: press End to follow new output.")
-                notice.display = True
-            else:
-                self._log_notice(state)
+            self._paused_at = None if event.following else state.log.total
+            self._log_notice(state)
 
     # Actions
 
@@ -488,6 +541,7 @@ class CheckdeckApp(App[int]):
     def action_toggle_wrap(self) -> None:
         view = self.main.query_one(LogView)
         view.wrap = not view.wrap
+        self._notice_selected()
         self.notify(f"wrap {'on' if view.wrap else 'off'}", timeout=1.5)
 
     def action_toggle_timestamps(self) -> None:
@@ -506,6 +560,7 @@ class CheckdeckApp(App[int]):
     @on(Input.Submitted, "#search")
     def _on_search(self, event: Input.Submitted) -> None:
         count = self.main.query_one(LogView).search(event.value)
+        self._notice_selected()
         self.notify(
             f"{count} matching line{'s' * (count != 1)} in the window" if event.value else "search cleared", timeout=2
         )
@@ -513,9 +568,15 @@ class CheckdeckApp(App[int]):
 
     def action_next_match(self) -> None:
         self.main.query_one(LogView).next_match(1)
+        self._notice_selected()
 
     def action_previous_match(self) -> None:
         self.main.query_one(LogView).next_match(-1)
+        self._notice_selected()
+
+    def _notice_selected(self) -> None:
+        if self.selected is not None:
+            self._log_notice(self.states[self.selected])
 
     async def action_back(self) -> None:
         search = self.main.query_one("#search", Input)
@@ -570,12 +631,30 @@ class CheckdeckApp(App[int]):
         await self._stop_and_exit()
 
     async def _stop_and_exit(self) -> None:
-        if self.runner is not None:
-            self.runner.cancel_all()
-            await self.runner.wait_idle()
         statuses = [s.status for s in self.states.values()]
+        if self.runner is not None:
+            # The UI takes in nothing more: waiting in this handler, it could not.
+            self.runner.detach()
+            await self.runner.stop()
+            if self.runner.final is not None:
+                for result in self.runner.final.results:
+                    # What the UI no longer took in: its states end as the run did.
+                    state = self.states[result.name]
+                    if result.attempt >= state.attempt:
+                        state.status, state.result, state.summary = result.status, result, result.summary
+                statuses = [r.status for r in self.runner.final.results]
+                if any(status.finished for status in statuses):
+                    with contextlib.suppress(OSError):  # the run's logs are there regardless
+                        write_summary(self.runner.final)
         code = exit_status(overall_status(statuses)) if any(s.finished for s in statuses) else EXIT_OK
         self.exit(code, return_code=code)
+
+    async def on_unmount(self) -> None:
+        # However the app ends (quit, an exception, a test leaving run_test), nothing it
+        # started outlives it.
+        if self.runner is not None:
+            self.runner.detach()
+            await self.runner.stop()
 
     def get_system_commands(self, screen: Screen[object]) -> Iterable[SystemCommand]:
         yield from super().get_system_commands(screen)

@@ -6,12 +6,14 @@ from __future__ import annotations
 
 import time
 from collections import deque
-from collections.abc import Callable, Iterable
+from collections.abc import Callable, Iterable, Sequence
 from dataclasses import dataclass, field
 from datetime import datetime
 from itertools import repeat
 from pathlib import Path
 from typing import NamedTuple
+
+from rich.cells import cell_len
 
 from validators.engine.model import Finding, LogBatch, Status, ValidatorResult, ValidatorSpec
 
@@ -43,16 +45,30 @@ class LogWindow:
     def dropped(self) -> int:
         return self.total - len(self.lines)
 
-    def extend(self, batch: LogBatch) -> tuple[int, int]:
-        """Append a batch; returns (lines the window let go, length of the longest new line)."""
-        count = batch.line_count
+    def extend(self, batches: Sequence[LogBatch]) -> tuple[int, int]:
+        """Append batches; returns (lines the window let go, cells of the widest new line).
+
+        Only the newest `limit` lines are ever made into views: in a flood, most lines of a
+        turn would be let go in the same turn, and touching each costs more than the rest of
+        the UI together."""
+        count = sum(batch.line_count for batch in batches)
         dropped = max(0, len(self.lines) + count - self.limit)
+        need = self.limit
+        kept: list[tuple[datetime, str, tuple[str, ...]]] = []
+        for batch in reversed(batches):
+            for chunk in reversed(batch.chunks):
+                if need <= 0:
+                    break
+                lines = chunk.lines if len(chunk.lines) <= need else chunk.lines[-need:]
+                kept.append((chunk.at, chunk.stream, lines))
+                need -= len(lines)
         make = LogLineView._make
-        for chunk in batch.chunks:
-            self.lines.extend(map(make, zip(repeat(chunk.at), repeat(chunk.stream), chunk.lines)))
+        widest = 0
+        for at, stream, lines in reversed(kept):
+            self.lines.extend(map(make, zip(repeat(at), repeat(stream), lines)))
+            widest = max(widest, max((len(t) if t.isascii() else cell_len(t) for t in lines), default=0))
         self.total += count
-        longest = max((len(text) for chunk in batch.chunks for text in chunk.lines), default=0)
-        return dropped, longest
+        return dropped, widest
 
     def clear(self) -> None:
         self.lines.clear()

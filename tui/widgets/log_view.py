@@ -5,14 +5,14 @@ from __future__ import annotations
 
 from collections import deque
 
-from rich.cells import cell_len
+from rich.cells import cell_len, get_character_cell_size
 from rich.segment import Segment
 from rich.style import Style
 from rich.text import Text
 from textual import events
 from textual.binding import Binding
 from textual.cache import LRUCache
-from textual.geometry import Size
+from textual.geometry import Region, Size
 from textual.message import Message
 from textual.reactive import reactive
 from textual.scroll_view import ScrollView
@@ -31,6 +31,23 @@ STAMP = Style(dim=True)
 
 
 FOLLOW_CHECK_S = 0.2
+STAMP_CELLS = 13  # "HH:MM:SS.mmm "
+
+
+def fold_points(plain: str, width: int) -> list[int]:
+    """Character offsets where a line is cut to fit `width` cells: by cells, not characters,
+    so wide characters (CJK, emoji) fill a row exactly and none is split."""
+    if plain.isascii():
+        return list(range(width, len(plain), width))
+    cuts: list[int] = []
+    used = 0
+    for offset, char in enumerate(plain):
+        cells = get_character_cell_size(char)
+        if used + cells > width and used:
+            cuts.append(offset)
+            used = 0
+        used += cells
+    return cuts
 
 
 class LogView(ScrollView, can_focus=True):
@@ -54,12 +71,18 @@ class LogView(ScrollView, can_focus=True):
         super().__init__(id=id)
         self._lines: deque[LogLineView] = deque()
         self._width = 0
-        self._rows: list[tuple[int, int]] | None = None  # (line, chunk) when wrapping
+        # When wrapping: rows per line of the window, kept in step with it line by line (a
+        # flood must not re-measure the whole window on every turn), for this text width.
+        self._row_counts: deque[int] | None = None
+        self._rows_total = 0
+        self._rows_width = 0
         self._cache: LRUCache[tuple[int, int, bool, int], Strip] = LRUCache(2048)
         self._texts: LRUCache[int, Text] = LRUCache(4096)
         self.query_text = ""
         self.matches: list[int] = []  # absolute line numbers (base-adjusted) of matches
         self.current_match = -1
+        self._frame_style: Style | None = None
+        self._frame_width = 0
 
     # Data in
 
@@ -90,14 +113,26 @@ class LogView(ScrollView, can_focus=True):
 
     def lines_added(self, dropped_from_window: int, longest: int) -> None:
         """Lines were appended to the source, which let `dropped_from_window` older ones go;
-        the longest new line has `longest` characters."""
+        the widest new line is `longest` cells."""
         if dropped_from_window:
             self._cache.clear()
             self._texts.clear()
         self._width = max(self._width, longest)
         if self.query_text:
             self._find()
-        self._reset(keep_cache=not dropped_from_window)
+        counts = self._row_counts
+        if self.wrap and counts is not None and self._rows_width == self._text_width():
+            for _ in range(min(dropped_from_window, len(counts))):
+                self._rows_total -= counts.popleft()
+            width = self._rows_width
+            for index in range(len(counts), len(self._lines)):
+                rows = len(fold_points(strip_ansi(self._lines[index].text), width)) + 1
+                counts.append(rows)
+                self._rows_total += rows
+        else:
+            self._row_counts = None
+        self._update_size()
+        self.refresh()
         if self.follow:
             self._to_end()
 
@@ -105,25 +140,47 @@ class LogView(ScrollView, can_focus=True):
         if not keep_cache:
             self._cache.clear()
             self._texts.clear()
-        self._rows = None
+        self._row_counts = None
         self._update_size()
         self.refresh()
 
-    def _update_size(self) -> None:
-        prefix = 13 if self.timestamps else 0
-        if self.wrap:
-            self._rows = self._wrap_rows()
-            self.virtual_size = Size(max(1, self.scrollable_content_region.width), len(self._rows))
-        else:
-            self.virtual_size = Size(self._width + prefix + 1, len(self._lines))
+    def _text_width(self) -> int:
+        return max(10, self.scrollable_content_region.width - (STAMP_CELLS if self.timestamps else 0))
 
-    def _wrap_rows(self) -> list[tuple[int, int]]:
-        width = max(10, self.scrollable_content_region.width - (13 if self.timestamps else 0))
-        rows: list[tuple[int, int]] = []
-        for index, line in enumerate(self._lines):
-            chunks = max(1, -(-len(line.text) // width)) if len(line.text) > width else 1
-            rows.extend((index, c) for c in range(chunks))
-        return rows
+    def _update_size(self) -> None:
+        if self.wrap:
+            width = self._text_width()
+            if self._row_counts is None or self._rows_width != width:
+                counts = deque(len(fold_points(strip_ansi(line.text), width)) + 1 for line in self._lines)
+                self._row_counts, self._rows_total, self._rows_width = counts, sum(counts), width
+            self.virtual_size = Size(max(1, self.scrollable_content_region.width), self._rows_total)
+        else:
+            self._row_counts = None
+            self.virtual_size = Size(self._width + (STAMP_CELLS if self.timestamps else 0) + 1, len(self._lines))
+
+    def _locate(self, row: int) -> tuple[int, int] | None:
+        """(line, piece) shown on this row when wrapping; walks from the nearer end."""
+        counts = self._row_counts
+        if counts is None or row >= self._rows_total:
+            return None
+        if row < self._rows_total // 2:
+            for index, rows in enumerate(counts):
+                if row < rows:
+                    return index, row
+                row -= rows
+        else:
+            left = self._rows_total - row  # rows from this one to the end, this one included
+            for back, rows in enumerate(reversed(counts)):
+                if left <= rows:
+                    return len(counts) - 1 - back, rows - left
+                left -= rows
+        return None
+
+    def _row_of(self, line: int) -> int:
+        counts = self._row_counts
+        if not self.wrap or counts is None:
+            return line
+        return sum(counts[i] for i in range(min(line, len(counts))))
 
     def on_resize(self) -> None:
         if self.wrap:
@@ -215,11 +272,7 @@ class LogView(ScrollView, can_focus=True):
             return
         self.follow = False
         line = self.matches[self.current_match]
-        row = (
-            line
-            if not self.wrap or self._rows is None
-            else next((r for r, (i, _) in enumerate(self._rows) if i == line), 0)
-        )
+        row = self._row_of(line)
         self.scroll_to(y=max(0, row - self.scrollable_content_region.height // 2), animate=False, immediate=True)
 
     # Rendering
@@ -243,23 +296,42 @@ class LogView(ScrollView, can_focus=True):
             self._texts[index] = text
         return text
 
+    def render_lines(self, crop: Region) -> list[Strip]:
+        # Computing the widget's style walks the CSS of every ancestor: once per frame, not
+        # once per line (that was a third of a frame's time).
+        self._frame_style = self.rich_style
+        self._frame_width = self.scrollable_content_region.width
+        try:
+            return super().render_lines(crop)
+        finally:
+            self._frame_style = None
+
     def render_line(self, y: int) -> Strip:
         scroll_x, scroll_y = self.scroll_offset
         row = scroll_y + y
-        width = self.scrollable_content_region.width
-        style = self.rich_style
-        if self.wrap and self._rows is not None:
-            if row >= len(self._rows):
+        style = self._frame_style
+        if style is None:
+            style = self.rich_style
+            width = self.scrollable_content_region.width
+        else:
+            width = self._frame_width
+        if self.wrap and self._row_counts is not None:
+            located = self._locate(row)
+            if located is None:
                 return Strip.blank(width, style)
-            index, chunk = self._rows[row]
-            key = (index, chunk, True, width)
+            index, piece = located
+            key = (index, piece, True, width)
             strip = self._cache.get(key)
             if strip is None:
                 text = self._text(index)
-                if len(text) > width:
-                    parts = text.divide(range(width, len(text), width))
-                    text = parts[chunk] if chunk < len(parts) else Text("")
-                strip = Strip(list(text.render(self.app.console)), text.cell_len).crop_extend(0, width, style)
+                prefix = STAMP_CELLS if self.timestamps else 0
+                body = text[prefix:] if prefix else text
+                cuts = fold_points(body.plain, self._rows_width)
+                parts = body.divide(cuts) if cuts else [body]
+                part = parts[piece] if piece < len(parts) else Text("")
+                if prefix:
+                    part = (text[:prefix] if piece == 0 else Text(" " * prefix)) + part
+                strip = Strip(list(part.render(self.app.console)), part.cell_len).crop_extend(0, width, style)
                 self._cache[key] = strip
             return strip.apply_offsets(0, row)
         if row >= len(self._lines):

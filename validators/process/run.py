@@ -16,7 +16,8 @@ from typing import Protocol
 import anyio
 from anyio.abc import ByteReceiveStream, Process
 
-from validators.process.cgroup import Cgroup, wrap
+from validators.process import child_watch
+from validators.process.cgroup import Cgroup, wrap, wrap_shell
 from validators.process.terminal_text import sanitize
 from validators.process.tree import (
     TOKEN_VAR,
@@ -113,9 +114,8 @@ async def terminate_tree(group: Group, grace_s: float) -> int:
     pids = members(group)
     signal_group(group, pids, signal.SIGTERM)
     if not pids:
-        # Nothing was left running (the usual case): nothing to wait for or escalate.
-        if group.cgroup is not None:
-            group.cgroup.kill()
+        # Nothing was left running (the usual case): nothing to wait for or escalate, and the
+        # cgroup is empty (members() read it).
         reap_orphans()
         return 0
     with anyio.move_on_after(grace_s):
@@ -144,9 +144,9 @@ async def run_process(
     on_start: Callable[[int], None] | None = None,
 ) -> ProcessOutcome:
     """Run `command` (a shell line, or argv) to completion; cancelling this kills the tree."""
-    argv = ["/bin/sh", "-c", command] if isinstance(command, str) else list(command)
     token = uuid.uuid4().hex
     become_subreaper()
+    child_watch.install()
     cgroup = Cgroup.create(f"checkdeck-{os.getpid()}-{token[:12]}")
     child_env = dict(os.environ if env is None else env)
     child_env[TOKEN_VAR] = token
@@ -158,7 +158,7 @@ async def run_process(
         # leave it running with nobody to end it.
         with anyio.CancelScope(shield=True), spawning():
             process: Process = await anyio.open_process(
-                wrap(argv, cgroup),
+                wrap_shell(command, cgroup) if isinstance(command, str) else wrap(list(command), cgroup),
                 stdin=subprocess.DEVNULL,
                 stdout=subprocess.PIPE,
                 stderr=subprocess.PIPE,

@@ -200,12 +200,15 @@ def sweep_orphans() -> int:
         return 0
     my_session = os.getsid(0)
     found: list[psutil.Process] = []
+    pids = _own_children()
     with contextlib.suppress(Exception):  # psutil without /proc
-        for child in psutil.Process().children():
-            if child.pid in _helpers:
+        children = psutil.Process().children() if pids is None else [_process(pid) for pid in pids]
+        for child in children:
+            if child is None or child.pid in _helpers:
                 continue
-            if _session(child.pid) not in (my_session, None) and child.status() != psutil.STATUS_ZOMBIE:
-                found.append(child)
+            with contextlib.suppress(psutil.Error):
+                if _session(child.pid) not in (my_session, None) and child.status() != psutil.STATUS_ZOMBIE:
+                    found.append(child)
     for child in found:
         for proc in [*_descendants(child), child]:
             with contextlib.suppress(psutil.Error, OSError):
@@ -217,11 +220,44 @@ def sweep_orphans() -> int:
     return len(found)
 
 
+def _process(pid: int) -> psutil.Process | None:
+    try:
+        return psutil.Process(pid)
+    except psutil.Error:
+        return None
+
+
 def _descendants(proc: psutil.Process) -> list[psutil.Process]:
     try:
         return proc.children(recursive=True)
     except (psutil.Error, OSError):
         return []
+
+
+def _own_children() -> list[int] | None:
+    """Our children from /proc/self/task/*/children (one small file per thread), or None when
+    the kernel does not offer it: psutil's children() reads every process's stat to find them,
+    which costs milliseconds on a busy machine, once per command."""
+    pids: list[int] = []
+    try:
+        tasks = os.listdir("/proc/self/task")
+        for tid in tasks:
+            with open(f"/proc/self/task/{tid}/children", "rb") as f:
+                pids.extend(int(x) for x in f.read().split())
+    except (OSError, ValueError):
+        return None
+    return pids
+
+
+def _zombie_in_other_session(pid: int, my_session: int) -> bool:
+    try:
+        with open(f"/proc/{pid}/stat", "rb") as f:
+            stat = f.read()
+    except OSError:
+        return False
+    # The command name is in parentheses and may hold anything: fields follow the last ')'.
+    fields = stat[stat.rfind(b")") + 2 :].split()
+    return len(fields) > 3 and fields[0] == b"Z" and int(fields[3]) != my_session
 
 
 def reap_orphans() -> None:
@@ -231,6 +267,15 @@ def reap_orphans() -> None:
         # A leader that exited before it was registered is a zombie asyncio must collect.
         return
     my_session = os.getsid(0)
+    children = _own_children()
+    if children is not None:
+        for pid in children:
+            if pid in _live or pid in _helpers:
+                continue
+            if _zombie_in_other_session(pid, my_session):
+                with contextlib.suppress(OSError):
+                    os.waitpid(pid, os.WNOHANG)
+        return
     with contextlib.suppress(Exception):  # psutil without /proc
         for child in psutil.Process().children():
             if child.pid in _live or child.pid in _helpers:
