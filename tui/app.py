@@ -18,7 +18,7 @@ from textual.binding import Binding
 from textual.containers import Horizontal, Vertical
 from textual.message import Message
 from textual.screen import Screen
-from textual.widgets import Footer, Input, Label, TabbedContent, TabPane
+from textual.widgets import Footer, Input, Label, TabbedContent, TabPane, Tabs
 
 from validators.engine.model import (
     Config,
@@ -35,6 +35,7 @@ from validators.engine.registry import create
 from validators.engine.runner import DEFAULT_TIMEOUT_S, Runner, overall_status
 from validators.engine.runner_thread import RunnerThread
 from validators.engine.store import past_runs, read_summary, write_summary
+from validators.engine.wording import plural
 from validators.exports import export
 from validators.process.terminal_text import printable
 
@@ -76,27 +77,33 @@ def display_path(path: Path) -> str:
 class CheckdeckApp(App[int]):
     CSS_PATH = "app.tcss"
     TITLE = "checkdeck"
+    # The footer shows the essentials, in the order a newcomer needs them, short enough for
+    # 80 columns; every key is in `?` and in the palette.
     BINDINGS = [
         Binding("r", "rerun", "Rerun"),
-        Binding("R", "rerun_all", "Rerun all"),
-        Binding("f", "rerun_failed", "Rerun failed"),
+        Binding("f", "rerun_failed", "Failed"),
         Binding("c", "cancel", "Cancel"),
-        Binding("C", "cancel_all", "Cancel all"),
-        Binding("e", "export", "Export"),
         Binding("slash", "search", "Search"),
+        Binding("e", "export", "Export"),
+        Binding("question_mark", "help", "Help"),
+        Binding("q", "quit", "Quit"),
+        Binding("R", "rerun_all", "Rerun all", show=False),
+        Binding("C", "cancel_all", "Cancel all", show=False),
         Binding("n", "next_match", "Next match", show=False),
         Binding("N", "previous_match", "Prev match", show=False),
-        Binding("w", "toggle_wrap", "Wrap"),
-        Binding("t", "toggle_timestamps", "Times"),
-        Binding("h", "history", "History"),
-        Binding("question_mark", "help", "Help"),
+        Binding("w", "toggle_wrap", "Wrap", show=False),
+        Binding("t", "toggle_timestamps", "Times", show=False),
+        Binding("h", "history", "History", show=False),
+        Binding("b", "toggle_list", "List", show=False),
+        Binding("j", "select(1)", "Next validator", show=False),
+        Binding("k", "select(-1)", "Previous validator", show=False),
         Binding("escape", "back", "Back", show=False),
         Binding("1", "tab('log')", "Log", show=False),
         Binding("2", "tab('findings')", "Findings", show=False),
         Binding("3", "tab('info')", "Info", show=False),
-        Binding("q", "quit", "Quit"),
         Binding("ctrl+q", "quit", "Quit", show=False, priority=True),
     ]
+    HORIZONTAL_BREAKPOINTS = [(0, "-narrow"), (100, "-normal"), (140, "-wide")]
 
     def __init__(
         self,
@@ -176,10 +183,13 @@ class CheckdeckApp(App[int]):
                         yield FindingsTable(id="findings-table")
                     with TabPane("Info", id="info"):
                         yield InfoPanel(id="info-panel")
-        yield Footer()
+        yield Footer(compact=True)
 
     def on_mount(self) -> None:
         self.main.query_one("#search", Input).display = False
+        # Tab moves between the list and what is in the tab, never onto the tab strip, where
+        # the keys people press (up, home, end) do nothing; 1 2 3 switch tabs.
+        self.main.query_one(TabbedContent).query_one(Tabs).can_focus = False
         self.set_interval(1.0, self._tick)
         self._refresh_header()
         if self.states:
@@ -307,28 +317,32 @@ class CheckdeckApp(App[int]):
         if event.attempt == self.states[event.name].attempt:
             self._new_logs.setdefault(event.name, []).append(event)
 
-    def _show_new_logs(self) -> None:
-        self._logs_timer = False
+    def _show_new_logs(self, only: str | None = None) -> None:
+        if only is None:
+            self._logs_timer = False
         if not self._has_views():
             self._new_logs = {}
             return
         self._log_dirty = {}
-        self._take_logs()
+        self._take_logs(only)
         for name, (dropped, longest) in self._log_dirty.items():
             if name == self.selected:
                 self.main.query_one(LogView).lines_added(dropped, longest)
                 self._log_notice(self.states[name])
 
-    def _take_logs(self) -> None:
-        for name, batches in self._new_logs.items():
+    def _take_logs(self, only: str | None = None) -> None:
+        for name in [only] if only is not None else list(self._new_logs):
+            batches = self._new_logs.pop(name, [])
             state = self.states[name]
             current = [b for b in batches if b.attempt == state.attempt]
             if current:
                 self._log_dirty[name] = state.log.extend(current)
-        self._new_logs = {}
 
     def _on_status(self, event: StatusChanged) -> None:
         state = self.states[event.name]
+        if event.result is not None and self._new_logs.get(event.name):
+            # An attempt that has ended shows all its output with its result, not 100 ms later.
+            self._show_new_logs(only=event.name)
         if event.attempt < state.attempt:
             return  # a late event of an attempt that was replaced
         if event.attempt > state.attempt:
@@ -336,6 +350,7 @@ class CheckdeckApp(App[int]):
             state.attempt = event.attempt
             state.findings = []
             state.progress = None
+            state.summary = ""
             state.result = None
             state.change = None
             state.elapsed = None
@@ -480,7 +495,9 @@ class CheckdeckApp(App[int]):
         notice.update(text, layout=False)
 
     def _show_findings(self, state: ValidatorState) -> None:
-        self.main.query_one(FindingsTable).show(state.findings)
+        table = self.main.query_one(FindingsTable)
+        table.show(state.findings)
+        table.display = bool(state.findings)  # no empty header under "No findings."
         self.main.query_one("#findings-empty", Label).display = not state.findings
         self.main.query_one("#findings-empty", Label).update(
             "No findings." if state.status.finished else "No findings yet."
@@ -530,13 +547,64 @@ class CheckdeckApp(App[int]):
     def action_rerun_failed(self) -> None:
         self._names([n for n, s in self.states.items() if s.status.bad])
 
+    def _active(self) -> list[str]:
+        return [n for n, s in self.states.items() if s.status in (Status.RUNNING, Status.PENDING)]
+
     def action_cancel(self) -> None:
-        if self.runner and self.selected:
-            self.runner.cancel(self.selected)
+        if self.runner is None or self.selected is None:
+            return
+        if self.selected not in self._active():
+            self.notify(f"{printable(self.selected)} is not running.", timeout=2, markup=False)
+            return
+        self.runner.cancel(self.selected)
+        self.notify(f"cancelling {printable(self.selected)}", timeout=2, markup=False)
 
     def action_cancel_all(self) -> None:
-        if self.runner:
-            self.runner.cancel_all()
+        active = self._active()
+        if self.runner is None:
+            return
+        if not active:
+            self.notify("Nothing is running.", timeout=2)
+            return
+        self.runner.cancel_all()
+        self.notify(f"cancelling {plural(len(active), 'validator')}", timeout=2)
+
+    def action_select(self, step: int) -> None:
+        """j/k move through the validators wherever the focus is."""
+        lists = self.main.query(ValidatorList)
+        if not lists:
+            return
+        validators = lists.first()
+        count = len(validators.panes())
+        if count:
+            current = validators.index if validators.index is not None else 0
+            validators.index = max(0, min(count - 1, current + step))
+
+    def action_toggle_list(self) -> None:
+        lists = self.main.query(ValidatorList)
+        if not lists:
+            return
+        validators = lists.first()
+        validators.display = not validators.display
+        if not validators.display:
+            self.main.query_one(LogView).focus()
+        else:
+            validators.focus()
+
+    def action_screenshot(self, filename: str | None = None, path: str | None = None) -> None:
+        """Saved under the project's .checkdeck/, which exists wherever checkdeck ran (the
+        default, ~/Downloads, often does not); the notification says where."""
+        folder = self.config.project_dir / ".checkdeck" / "screenshots"
+        name = filename or f"checkdeck-{time.strftime('%Y%m%dT%H%M%S')}.svg"
+        try:
+            folder.mkdir(parents=True, exist_ok=True)
+            target = folder / name
+            self.own_writes.add(target)
+            target.write_text(self.export_screenshot(), encoding="utf-8")
+        except OSError as exc:
+            self.notify(f"could not save the screenshot: {exc.strerror or exc}", severity="error", markup=False)
+            return
+        self.notify(f"screenshot saved: {display_path(target)}", timeout=6, markup=False)
 
     def action_toggle_wrap(self) -> None:
         view = self.main.query_one(LogView)
@@ -657,10 +725,16 @@ class CheckdeckApp(App[int]):
             await self.runner.stop()
 
     def get_system_commands(self, screen: Screen[object]) -> Iterable[SystemCommand]:
-        yield from super().get_system_commands(screen)
+        for command in super().get_system_commands(screen):
+            # Ours replace Textual's: one "Keys" (every key of checkdeck), and a screenshot
+            # saved where the project is.
+            if command.title not in ("Keys", "Screenshot"):
+                yield command
         yield SystemCommand("Rerun all", "Run every validator again", self.action_rerun_all)
         yield SystemCommand("Rerun failed", "Run the failed validators again", self.action_rerun_failed)
-        yield SystemCommand("Cancel all", "Stop every running validator", self.action_cancel_all)
+        active = self._active()
+        if active:
+            yield SystemCommand("Cancel all", "Stop every running validator", self.action_cancel_all)
         for kind in sorted({s.spec.kind for s in self.states.values()}):
             names = [n for n, s in self.states.items() if s.spec.kind == kind]
             if len(names) > 1:
@@ -671,12 +745,17 @@ class CheckdeckApp(App[int]):
                 )
         for name in self.states:
             yield SystemCommand(f"Rerun {name}", f"Run {name} again", functools.partial(self._names, [name]))
-            yield SystemCommand(f"Cancel {name}", f"Stop {name}", functools.partial(self._cancel_one, name))
+            if name in active:
+                yield SystemCommand(f"Cancel {name}", f"Stop {name}", functools.partial(self._cancel_one, name))
         yield SystemCommand("Export run", "Write JSON, Markdown, JUnit XML or SARIF", self.action_export)
         yield SystemCommand("Search log", "Find text in the selected validator's log", self.action_search)
         yield SystemCommand("Toggle wrap", "Wrap long log lines", self.action_toggle_wrap)
         yield SystemCommand("Toggle timestamps", "Show when each log line arrived", self.action_toggle_timestamps)
+        yield SystemCommand("Toggle the validator list", "Give the log the whole width (b)", self.action_toggle_list)
         yield SystemCommand("Past runs", "Browse .checkdeck/runs", self.action_history)
+        yield SystemCommand(
+            "Screenshot", "Save an SVG of the screen under .checkdeck/screenshots", self.action_screenshot
+        )
         yield SystemCommand("Keys", "Show every key", self.action_help)
 
     def _cancel_one(self, name: str) -> None:

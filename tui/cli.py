@@ -5,8 +5,10 @@ from __future__ import annotations
 import argparse
 import dataclasses
 import difflib
+import importlib.metadata
 import signal
 import sys
+import unicodedata
 from collections.abc import Sequence
 from datetime import datetime
 from pathlib import Path
@@ -15,6 +17,7 @@ from validators.config.detect import detect, render_config
 from validators.config.load import ConfigError, find_config, load_config
 from validators.engine.model import Config
 from validators.engine.redact import shown_options
+from validators.engine.wording import plural
 from validators.process.terminal_text import printable
 
 from . import context_args
@@ -55,12 +58,26 @@ def with_engine(config: Config, engine: str) -> Config:
     return dataclasses.replace(config, validators=specs)
 
 
+def cell_len(text: str) -> int:
+    """Terminal cells of a name: wide (CJK, emoji) characters take two. Not rich's: `list`
+    loads nothing it does not need."""
+    return sum(2 if unicodedata.east_asian_width(c) in "WF" else 0 if unicodedata.combining(c) else 1 for c in text)
+
+
+def _version() -> str:
+    try:
+        return importlib.metadata.version("checkdeck")
+    except importlib.metadata.PackageNotFoundError:  # run from a checkout that is not installed
+        return "unknown (not installed)"
+
+
 def build_app_parser() -> argparse.ArgumentParser:
     parser = argparse.ArgumentParser(
         prog="checkdeck",
         description="Open the live view of a repository's validators (headless when stdout is not a terminal).",
         epilog="Subcommands: run (headless, for CI), list, init. `checkdeck SUBCOMMAND -h` for more.",
     )
+    parser.add_argument("--version", action="version", version=f"checkdeck {_version()}")
     _common(parser)
     parser.add_argument("--watch", action="store_true", help="rerun validators whose inputs change")
     parser.add_argument("--concurrency", type=int, metavar="N", help="validators at once (default: config, else CPUs)")
@@ -75,6 +92,7 @@ def build_parser() -> argparse.ArgumentParser:
         description="Run a repository's pre-deploy validators concurrently and watch them live.",
         epilog="Subcommands: run (headless, for CI), list, init. `checkdeck SUBCOMMAND -h` for more.",
     )
+    parser.add_argument("--version", action="version", version=f"checkdeck {_version()}")
     sub = parser.add_subparsers(dest="command")
     run = sub.add_parser("run", help="run headless and exit with the result")
     _common(run)
@@ -236,11 +254,19 @@ def cmd_list(config: Config) -> int:
         print(f"From {config.path}:")
     if not config.validators:
         print("  (nothing)")
-    width = max((len(s.name) for s in config.validators), default=0)
+    rows = []
     for spec in config.validators:
         command = shown_options(spec).get("run")
-        target = f"  $ {command}" if command else ""
-        print(printable(f"  {spec.name:<{width}}  {spec.kind:<10} {spec.source}{target}"))
+        rows.append(
+            [printable(spec.name), spec.kind, printable(spec.source), printable(f"$ {command}" if command else "")]
+        )
+    if rows:
+        rows.insert(0, ["NAME", "KIND", "FROM", "RUNS"])
+        # Padded by terminal cells, so wide characters in a name keep the columns straight.
+        widths = [max(cell_len(row[i]) for row in rows) for i in range(3)]
+        for row in rows:
+            cells = [row[i] + " " * (widths[i] - cell_len(row[i])) for i in range(3)]
+            print("  " + "  ".join([*cells, row[3]]).rstrip())
     return 0
 
 
@@ -250,7 +276,7 @@ def cmd_init(config: Config, force: bool) -> int:
         return _fail(f"{target} exists; use --force to overwrite it")
     specs = list(config.validators) if config.path is None else list(detect(config.project_dir))
     target.write_text(render_config(specs), encoding="utf-8")
-    print(f"wrote {target} with {len(specs)} validators")
+    print(f"wrote {target} with {plural(len(specs), 'validator')}")
     for spec in specs:
         print(printable(f"  {spec.name}: {spec.source}"))
     return 0

@@ -12,6 +12,7 @@ from pathlib import Path
 from validators.docker.build_context import ContextReport, ContextSpec, compute, explain
 from validators.docker.engine_rules import EngineRules, EngineVersionError, resolve_rules
 from validators.docker.sizes import human_size, largest_dirs
+from validators.engine.wording import plural
 
 _PLAIN = re.compile(r'[^\x00-\x1f\x7f"\\\ud800-\udfff]*')
 _ESCAPES = {"\n": "\\n", "\t": "\\t", "\r": "\\r", '"': '\\"', "\\": "\\\\"}
@@ -75,9 +76,9 @@ def run(args: argparse.Namespace) -> int:
         print(f"checkdeck: warning: {note}", file=sys.stderr)
     if args.context_command == "ls":
         if args.size:
-            print(f"{human_size(report.total_size)} in {len(report.entries)} files")
+            print(f"{human_size(report.total_size)} in {plural(len(report.entries), 'file')}")
             for path, size, count in largest_dirs(report.entries, limit=15):
-                print(f"{human_size(size):>10}  {count:>7} files  {path}/")
+                print(f"{human_size(size):>10}  {count:>7} {'file ' if count == 1 else 'files'}  {path}/")
             return 0
         if args.zero:
             sys.stdout.flush()

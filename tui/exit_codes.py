@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 from validators.engine.model import RunSummary, Status
+from validators.engine.wording import plural
 
 EXIT_OK = 0  # every validator passed (or was skipped)
 EXIT_FAILED = 1  # something failed, errored or was cancelled
@@ -27,7 +28,12 @@ def outcome_counts(summary: RunSummary) -> str:
         Status.PASSED,
         Status.SKIPPED,
     )
-    parts = [f"{summary.count(s)} {s.value}" for s in order if summary.count(s)]
+    # Statuses read as adjectives ("2 failed"), but "error" is a noun: "2 errors".
+    parts = [
+        plural(summary.count(s), "error") if s is Status.ERROR else f"{summary.count(s)} {s.value}"
+        for s in order
+        if summary.count(s)
+    ]
     if parts == [f"{len(summary.results)} passed"]:
         return "all passed"
     return ", ".join(parts)

@@ -21,6 +21,7 @@ from validators.engine.model import Config, Event, RunSummary, Severity, Status,
 from validators.engine.registry import create
 from validators.engine.runner import DEFAULT_TIMEOUT_S, Runner
 from validators.engine.store import write_summary
+from validators.engine.wording import plural
 from validators.exports import export
 from validators.process.terminal_text import printable
 
@@ -91,7 +92,7 @@ def print_summary(summary: RunSummary, console: Console) -> None:
                 console.print(printable(f"    hint: {f.hint}"), markup=False, highlight=False)
         hidden = len(r.findings) - len(shown)
         if hidden > 0 and shown:
-            console.print(f"{name}: … {hidden} more findings in the report", markup=False)
+            console.print(f"{name}: … {plural(hidden, 'more finding')} in the report", markup=False)
         if r.status.bad and r.log_path:
             console.print(printable(f"{name}: full log: {r.log_path}"), markup=False, highlight=False)
 
@@ -169,4 +170,4 @@ def run_headless(
 
 def started_line(config: Config, now: datetime) -> str:
     source = config.path if config.path else "detected (no config file)"
-    return f"checkdeck {now:%H:%M:%S}: {len(config.validators)} validators from {source}"
+    return f"checkdeck {now:%H:%M:%S}: {plural(len(config.validators), 'validator')} from {source}"

@@ -16,6 +16,7 @@ from typing import NamedTuple
 from rich.cells import cell_len
 
 from validators.engine.model import Finding, LogBatch, Status, ValidatorResult, ValidatorSpec
+from validators.engine.wording import plural
 
 LOG_WINDOW = 10_000  # lines the app keeps per validator; the full log stays on disk
 
@@ -92,9 +93,9 @@ class Change:
         elif self.previous in ("failed", "error") and status is Status.PASSED:
             parts.append("fixed")
         if self.new_findings:
-            parts.append(f"+{self.new_findings} new finding{'s' * (self.new_findings != 1)}")
+            parts.append(f"+{plural(self.new_findings, 'new finding')}")
         if self.resolved_findings:
-            parts.append(f"-{self.resolved_findings} resolved")
+            parts.append(f"-{plural(self.resolved_findings, 'finding')} resolved")
         return ", ".join(parts)
 
 
@@ -132,6 +133,9 @@ class ValidatorState:
         return None
 
     def live_summary(self) -> str:
+        if self.status is Status.PENDING:
+            # Nothing of an earlier attempt stays on show while this one waits.
+            return "waiting for a slot" if self.attempt else "waiting to start"
         if self.status is Status.RUNNING and self.progress is not None:
             done, total, label = self.progress
             return f"{done}/{total} {label}".strip() if total else f"{done} {label}".strip()

@@ -13,7 +13,9 @@ from tests.tui.support import command, make_app, project, wait_until
 from tui.app import CheckdeckApp
 from validators.engine.model import Status
 
-SIZE = (120, 32)
+SIZE = (120, 40)
+# The layouts that matter at the size of a default terminal and at a roomy one.
+SIZES = pytest.mark.parametrize("size", [(80, 24), (120, 40)], ids=["80x24", "120x40"])
 SUITE = "def test_ok():\n    pass\n\ndef test_total():\n    assert sum([1, 2]) == 4, 'the total is off'\n"
 
 
@@ -53,42 +55,47 @@ async def _wait(pilot: Pilot[Any], app: CheckdeckApp) -> None:
     await pilot.pause(0.3)
 
 
-def test_run_in_progress(snap_compare: Any, demo: CheckdeckApp) -> None:
+@SIZES
+def test_run_in_progress(snap_compare: Any, demo: CheckdeckApp, size: tuple[int, int]) -> None:
     async def before(pilot: Pilot[Any]) -> None:
         await _wait(pilot, demo)
         await pilot.press("j")
         await pilot.pause(0.2)
 
-    assert snap_compare(demo, terminal_size=SIZE, run_before=before)
+    assert snap_compare(demo, terminal_size=size, run_before=before)
 
 
-def test_finished_run_with_failures(snap_compare: Any, demo: CheckdeckApp) -> None:
+@SIZES
+def test_finished_run_with_failures(snap_compare: Any, demo: CheckdeckApp, size: tuple[int, int]) -> None:
     async def before(pilot: Pilot[Any]) -> None:
         await _wait(pilot, demo)
         await pilot.press("j", "c")
         await wait_until(pilot, lambda: demo.states["slow"].status is Status.CANCELLED)
         await pilot.press("k")
+        demo.clear_notifications()  # "cancelling slow" stays for seconds: not part of the layout
         await pilot.pause(0.3)
 
-    assert snap_compare(demo, terminal_size=SIZE, run_before=before)
+    assert snap_compare(demo, terminal_size=size, run_before=before)
 
 
-def test_findings_tab(snap_compare: Any, demo: CheckdeckApp) -> None:
+@SIZES
+def test_findings_tab(snap_compare: Any, demo: CheckdeckApp, size: tuple[int, int]) -> None:
     async def before(pilot: Pilot[Any]) -> None:
         await _wait(pilot, demo)
         await pilot.press("k", "enter")
         await pilot.pause(0.3)
 
-    assert snap_compare(demo, terminal_size=SIZE, run_before=before)
+    assert snap_compare(demo, terminal_size=size, run_before=before)
 
 
-def test_help_screen(snap_compare: Any, demo: CheckdeckApp) -> None:
+@SIZES
+def test_help_screen(snap_compare: Any, demo: CheckdeckApp, size: tuple[int, int]) -> None:
     async def before(pilot: Pilot[Any]) -> None:
         await _wait(pilot, demo)
         await pilot.press("question_mark")
         await pilot.pause(0.3)
 
-    assert snap_compare(demo, terminal_size=SIZE, run_before=before)
+    assert snap_compare(demo, terminal_size=size, run_before=before)
 
 
 def test_export_dialog(snap_compare: Any, demo: CheckdeckApp) -> None:
@@ -104,3 +111,13 @@ def test_empty_state(snap_compare: Any, tmp_path: Path, monkeypatch: pytest.Monk
     monkeypatch.chdir(tmp_path)
     app = make_app(project(tmp_path / "empty", "concurrency = 1\n"), clock=frozen)
     assert snap_compare(app, terminal_size=SIZE)
+
+
+@SIZES
+def test_quit_dialog_shows_its_keys(snap_compare: Any, demo: CheckdeckApp, size: tuple[int, int]) -> None:
+    async def before(pilot: Pilot[Any]) -> None:
+        await _wait(pilot, demo)
+        await pilot.press("q")
+        await pilot.pause(0.3)
+
+    assert snap_compare(demo, terminal_size=size, run_before=before)

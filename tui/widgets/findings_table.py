@@ -3,8 +3,10 @@
 from __future__ import annotations
 
 from rich.text import Text
+from textual.binding import Binding
 from textual.message import Message
 from textual.widgets import DataTable
+from textual.widgets.data_table import ColumnKey
 
 from validators.engine.model import Finding
 from validators.process.terminal_text import printable
@@ -14,12 +16,21 @@ COLUMNS = ("severity", "rule", "location", "message")
 
 
 def location(f: Finding) -> str:
+    if f.path and f.line and f.column:
+        return f"{f.path}:{f.line}:{f.column}"
     if f.path and f.line:
         return f"{f.path}:{f.line}"
     return f.path or ""
 
 
 class FindingsTable(DataTable[Text]):
+    """Enter opens a finding; s sorts by the next column, S reverses (or click a header)."""
+
+    BINDINGS = [
+        Binding("s", "sort_next", "Sort"),
+        Binding("S", "sort_reverse", "Reverse", show=False),
+    ]
+
     class Open(Message):
         def __init__(self, finding: Finding) -> None:
             super().__init__()
@@ -33,7 +44,7 @@ class FindingsTable(DataTable[Text]):
 
     def on_mount(self) -> None:
         for column in COLUMNS:
-            self.add_column(column, key=column)
+            self.add_column(column + (" ▲" if column == self.sort_column else ""), key=column)
 
     def show(self, findings: list[Finding]) -> None:
         if findings == self.findings and self.row_count == len(findings):
@@ -66,11 +77,23 @@ class FindingsTable(DataTable[Text]):
 
     def on_data_table_header_selected(self, event: DataTable.HeaderSelected) -> None:
         column = str(event.column_key.value)
-        self.sort_reverse = not self.sort_reverse if column == self.sort_column else False
-        self.sort_column = column
+        self.sort_by(column, not self.sort_reverse if column == self.sort_column else False)
+
+    def action_sort_next(self) -> None:
+        self.sort_by(COLUMNS[(COLUMNS.index(self.sort_column) + 1) % len(COLUMNS)], False)
+
+    def action_sort_reverse(self) -> None:
+        self.sort_by(self.sort_column, not self.sort_reverse)
+
+    def sort_by(self, column: str, reverse: bool) -> None:
+        self.sort_column, self.sort_reverse = column, reverse
         current = list(self.findings)
         self.findings = []
         self.show(current)
+        for key in COLUMNS:
+            label = key + ((" ▼" if reverse else " ▲") if key == column else "")
+            self.columns[ColumnKey(key)].label = Text(label)
+        self.refresh()
 
     def on_data_table_row_selected(self, event: DataTable.RowSelected) -> None:
         index = int(str(event.row_key.value))

@@ -71,9 +71,7 @@ class ValidatorPane(ListItem):
 
 
 class ValidatorList(ListView):
-    """j/k and the arrows move; Enter drills down."""
-
-    BINDINGS = [("j", "cursor_down", "Down"), ("k", "cursor_up", "Up")]
+    """The arrows move (j/k too, from anywhere: the app's keys); Enter drills down."""
 
     def panes(self) -> list[ValidatorPane]:
         return list(self.query(ValidatorPane))

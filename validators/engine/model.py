@@ -41,6 +41,7 @@ class Finding:
     path: str | None = None
     line: int | None = None
     hint: str | None = None
+    column: int | None = None
 
 
 @dataclass(frozen=True)

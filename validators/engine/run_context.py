@@ -18,6 +18,7 @@ BATCH_LINES = 500
 BATCH_SECONDS = 0.05
 
 Publish = Callable[[Event], Awaitable[None]]
+Observer = Callable[[str, list[str]], Awaitable[None]]
 
 
 class RunContext:
@@ -85,14 +86,28 @@ class RunContext:
         *,
         cwd: Path | None = None,
         env: Mapping[str, str] | None = None,
+        observe: Observer | None = None,
+        tty: bool = False,
     ) -> ProcessOutcome:
+        """Run a command, its output going to the log; `observe` sees each batch of display
+        lines (redacted, colour kept) as they arrive."""
+        sink = self._add_lines
+        if observe is not None:
+
+            async def sink(stream: str, at: datetime, texts: list[str]) -> None:
+                await self._add_lines(stream, at, texts)
+                if self.secrets:
+                    texts = [redact(t, self.secrets) for t in texts]
+                await observe(stream, texts)
+
         outcome = await run_process(
             command,
             cwd=cwd or self.project_dir,
             env=env,
             log=self._log,
-            sink=self._add_lines,
+            sink=sink,
             term_grace_s=self._term_grace_s,
+            tty=tty,
         )
         if outcome.leftovers_killed:
             await self.log(

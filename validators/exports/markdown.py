@@ -4,6 +4,7 @@ from __future__ import annotations
 
 from validators.engine.durations import format_duration
 from validators.engine.model import RunSummary, Severity, Status
+from validators.engine.wording import plural
 from validators.process.terminal_text import printable
 
 ICONS = {
@@ -53,7 +54,7 @@ def render(summary: RunSummary) -> str:
         out += [
             "",
             f"<details{' open' if r.status.bad else ''}>",
-            f"<summary><b>{_cell(r.name)}</b>: {len(r.findings)} findings ({errors} errors)</summary>",
+            f"<summary><b>{_cell(r.name)}</b>: {plural(len(r.findings), 'finding')} ({plural(errors, 'error')})</summary>",
             "",
         ]
         out += ["| Severity | Rule | Location | Message |", "|---|---|---|---|"]

@@ -21,6 +21,8 @@ def _uri(path: str) -> str:
 
 def _result(f: Finding, fallback_path: str) -> dict[str, object]:
     region: dict[str, object] = {"startLine": f.line} if f.line and f.line > 0 else {}
+    if region and f.column and f.column > 0:
+        region["startColumn"] = f.column
     physical: dict[str, object] = {"artifactLocation": {"uri": _uri(f.path or fallback_path), "uriBaseId": "%SRCROOT%"}}
     if region:
         physical["region"] = region

@@ -18,6 +18,7 @@ from anyio.abc import ByteReceiveStream, Process
 
 from validators.process import child_watch
 from validators.process.cgroup import Cgroup, wrap, wrap_shell
+from validators.process.pty_stream import open_terminal
 from validators.process.terminal_text import sanitize
 from validators.process.tree import (
     TOKEN_VAR,
@@ -142,8 +143,10 @@ async def run_process(
     sink: LineSink,
     term_grace_s: float = 2.0,
     on_start: Callable[[int], None] | None = None,
+    tty: bool = False,
 ) -> ProcessOutcome:
-    """Run `command` (a shell line, or argv) to completion; cancelling this kills the tree."""
+    """Run `command` (a shell line, or argv) to completion; cancelling this kills the tree.
+    With `tty`, stdout and stderr are one pseudo-terminal, for tools that colour only a tty."""
     token = uuid.uuid4().hex
     become_subreaper()
     child_watch.install()
@@ -153,6 +156,7 @@ async def run_process(
     # The watchdog hears of the command before it exists: checkdeck may be killed the moment
     # after the process starts, before it knows its PID.
     LIFELINE.add(token, 0, 0.0, str(cgroup.path) if cgroup else None)
+    terminal = open_terminal() if tty else None
     try:
         # Shielded: a cancel that lands while the process is being created would otherwise
         # leave it running with nobody to end it.
@@ -160,13 +164,15 @@ async def run_process(
             process: Process = await anyio.open_process(
                 wrap_shell(command, cgroup) if isinstance(command, str) else wrap(list(command), cgroup),
                 stdin=subprocess.DEVNULL,
-                stdout=subprocess.PIPE,
-                stderr=subprocess.PIPE,
+                stdout=terminal.child if terminal else subprocess.PIPE,
+                stderr=terminal.child if terminal else subprocess.PIPE,
                 cwd=str(cwd),
                 env=child_env,
                 start_new_session=True,
             )
     except BaseException:
+        if terminal is not None:
+            terminal.close()
         LIFELINE.remove(token)
         if cgroup is not None:
             cgroup.remove()
@@ -180,6 +186,8 @@ async def run_process(
     LIFELINE.add(token, group.leader, since, str(cgroup.path) if cgroup else None)
     if on_start is not None:
         on_start(group.leader)
+    if terminal is not None:
+        terminal.child_started()
     leftovers = 0
     tree_ended = False
     pumps_left = 2
@@ -197,8 +205,12 @@ async def run_process(
 
     try:
         async with anyio.create_task_group() as pumps:
-            pumps.start_soon(pump, process.stdout, "stdout")
-            pumps.start_soon(pump, process.stderr, "stderr")
+            if terminal is not None:
+                pumps.start_soon(pump, terminal.stream(), "stdout")
+                pumps.start_soon(pump, None, "stderr")
+            else:
+                pumps.start_soon(pump, process.stdout, "stdout")
+                pumps.start_soon(pump, process.stderr, "stderr")
             await process.wait()
             # The command is done; anything it left running (a backgrounded server, a
             # daemon) would outlive the run and may hold our pipes open.
@@ -215,6 +227,8 @@ async def run_process(
             if process.returncode is None:
                 await process.wait()
             await process.aclose()
+            if terminal is not None:
+                terminal.close()
             unregister(group)
             LIFELINE.remove(token)
             if cgroup is not None:

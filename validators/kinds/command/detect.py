@@ -47,7 +47,19 @@ def detect(project_dir: Path) -> list[ValidatorSpec]:
     tool = _pyproject(project_dir).get("tool")
     tool = tool if isinstance(tool, dict) else {}
     if "ruff" in tool or (project_dir / "ruff.toml").is_file() or (project_dir / ".ruff.toml").is_file():
-        specs.append(ValidatorSpec("ruff", "command", {"run": "ruff check ."}, source="detected: ruff config"))
+        ruff = next((c for c in (".venv/bin/ruff", "venv/bin/ruff") if (project_dir / c).is_file()), "ruff")
+        specs.append(
+            ValidatorSpec(
+                "ruff",
+                "command",
+                {"run": f"{ruff} check --output-format concise .", "findings": "ruff"},
+                source="detected: ruff config",
+            )
+        )
     if "mypy" in tool or (project_dir / "mypy.ini").is_file():
-        specs.append(ValidatorSpec("mypy", "command", {"run": f"{python} -m mypy ."}, source="detected: mypy config"))
+        specs.append(
+            ValidatorSpec(
+                "mypy", "command", {"run": f"{python} -m mypy .", "findings": "mypy"}, source="detected: mypy config"
+            )
+        )
     return specs

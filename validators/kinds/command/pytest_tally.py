@@ -10,6 +10,7 @@ import anyio
 
 from validators.engine.model import Check, Finding, Severity, Status
 from validators.engine.run_context import RunContext
+from validators.engine.wording import plural
 from validators.process.run import describe_exit
 
 
@@ -18,7 +19,7 @@ class PytestTally:
         self.cwd = cwd
         self.project_dir = project_dir
         self.total: int | None = None
-        self.counts: dict[str, int] = {"passed": 0, "failed": 0, "skipped": 0, "error": 0}
+        self.counts: dict[str, int] = {"passed": 0, "failed": 0, "skipped": 0, "xfailed": 0, "xpassed": 0, "error": 0}
         self.seen = 0
         self._offset = 0
         self._partial = b""
@@ -68,6 +69,8 @@ class PytestTally:
         when = record.get("when")
         outcome = str(record.get("outcome"))
         kind = "error" if outcome == "failed" and when != "call" else outcome
+        if record.get("xfail") is True and outcome in ("skipped", "passed"):
+            kind = "xfailed" if outcome == "skipped" else "xpassed"
         if when == "teardown" and outcome == "failed":
             self.counts["error"] += 1  # the test itself was counted at its call phase
         else:
@@ -82,6 +85,8 @@ class PytestTally:
         )
         if kind == "error":
             status = Status.ERROR
+        if kind in ("xfailed", "xpassed") and message:
+            message = f"{kind}: {message}"
         duration = record.get("duration")
         classname, _, test_name = nodeid.rpartition("::")
         ctx.add_check(

@@ -21,6 +21,7 @@ from validators.engine.base import Option, Outcome, Validator
 from validators.engine.model import Finding, Severity, Status
 from validators.engine.run_context import RunContext
 from validators.engine.store import cache_file
+from validators.engine.wording import plural
 from validators.kinds.dockerignore.options import OPTIONS
 from validators.kinds.dockerignore.verdict import Verdict, check_in_worker
 
@@ -135,7 +136,10 @@ class DockerignoreValidator(Validator):
         )
         generation = "Docker 20.10 rules" if rules.buildkit == "v0.8" else "current Docker rules"
         summary = "; ".join(
-            [f"{counts}; context {human_size(size)} in {files} files ({generation})", *dict.fromkeys(coverage)]
+            [
+                f"{counts}; context {human_size(size)} in {plural(files, 'file')} ({generation})",
+                *dict.fromkeys(coverage),
+            ]
         )
         return Outcome(Status.FAILED if errors else Status.PASSED, summary, details=tuple(details))
 

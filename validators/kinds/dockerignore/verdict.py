@@ -23,6 +23,7 @@ from validators.docker.build_context import ContextReport
 from validators.docker.ignorefile import IgnoreLine
 from validators.docker.sizes import human_size, largest_dirs
 from validators.engine.model import Finding, Severity
+from validators.engine.wording import plural
 from validators.pyimports.cache import ScanCache
 from validators.pyimports.scan import FUNCTION, GUARDED, MODULE
 
@@ -110,9 +111,9 @@ def verdict(found: DockerfileAnalysis, project: Path) -> Verdict:
     for note in report.notes:
         add(Finding(Severity.WARNING, "docker/context-truncated", note, ignore_rel))
     out.files, out.size = len(report.entries), report.total_size
-    log(f"context: {out.files} files, {out.size} bytes")
+    log(f"context: {plural(out.files, 'file')}, {plural(out.size, 'byte')}")
     for path, size, count in largest_dirs(report.entries, limit=5):
-        log(f"  {size:>12} bytes {count:>7} files  {path}/")
+        log(f"  {size:>12} bytes {count:>7} {'file ' if count == 1 else 'files'}  {path}/")
     if report.walk and report.walk.unreadable:
         for path in report.walk.unreadable[:20]:
             add(
@@ -148,7 +149,7 @@ def verdict(found: DockerfileAnalysis, project: Path) -> Verdict:
         )
     for source in found.sources:
         if source.matched:
-            log(f"{source.keyword} {source.source} (line {source.line}): {source.matched} matches")
+            log(f"{source.keyword} {source.source} (line {source.line}): {plural(source.matched, 'match', 'matches')}")
             continue
         add(_source_finding(source, found, report, ignore_rel, dockerfile_rel))
     for tried in found.not_understood:
@@ -210,7 +211,7 @@ def verdict(found: DockerfileAnalysis, project: Path) -> Verdict:
     for secret in found.secrets:
         what = f"{secret.path} ({secret.why}"
         if secret.files > 1:
-            what += f"; {secret.files} files, {human_size(secret.size)}"
+            what += f"; {plural(secret.files, 'file')}, {human_size(secret.size)}"
         what += ")"
         if secret.image_paths:
             fate = f"is sent to the Docker daemon and COPY puts it in the image at {_listed(secret.image_paths)}"
@@ -320,7 +321,7 @@ def _imports(
     )
     if imports.reused:
         log("import analysis reused: no input changed since the last run")
-    log(f"followed {imports.analysis.modules} modules")
+    log(f"followed {plural(imports.analysis.modules, 'module')}")
     installed = imports.installed
     if installed is not None and (installed.distributions or installed.unread):
         sources = ", ".join(dict.fromkeys(installed.sources)) or "nothing readable"

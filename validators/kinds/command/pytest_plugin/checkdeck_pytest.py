@@ -59,12 +59,16 @@ def pytest_runtest_logreport(report: Any) -> None:
         path, line, message = _failure_location(report)
     if report.skipped and isinstance(report.longrepr, tuple):
         message = str(report.longrepr[2])
+    if hasattr(report, "wasxfail"):
+        message = str(report.wasxfail or "") or message
     _write(
         {
             "event": "test",
             "nodeid": report.nodeid,
             "when": report.when,
             "outcome": report.outcome,
+            # xfail: skipped with wasxfail; xpass (not strict): passed with wasxfail.
+            "xfail": hasattr(report, "wasxfail"),
             "duration": report.duration,
             "path": path,
             "line": line,
