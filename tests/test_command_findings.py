@@ -98,7 +98,7 @@ async def test_an_inline_matcher_reads_the_users_own_format(tmp_path: Path) -> N
 
 async def test_findings_beyond_the_cap_are_counted_not_kept(tmp_path: Path) -> None:
     matcher = {"regex": r"^(f\d+):(\d+) (.*)$", "file": 1, "line": 2, "message": 3}
-    run = "i=0; while [ $i -lt 6000 ]; do echo \"f$i:1 bad\"; i=$((i+1)); done; exit 1"
+    run = 'i=0; while [ $i -lt 6000 ]; do echo "f$i:1 bad"; i=$((i+1)); done; exit 1'
     summary, _ = await run_specs(tmp_path, [command("many", run, findings=matcher)])
     [result] = summary.results
     assert len(result.findings) == 5000
@@ -230,7 +230,7 @@ def test_matchers_on_recorded_output_from_older_tool_versions() -> None:
     assert (problem.rule, problem.line, problem.column) == ("ruff/E402", 3, 1)
     mypy = MypyMatcher()
     assert not list(mypy.feed('pkg/a.py:4: error: Name "x" is not defined  [name-defined]'))
-    assert not list(mypy.feed("pkg/a.py:4: note: Did you mean \"y\"?"))
+    assert not list(mypy.feed('pkg/a.py:4: note: Did you mean "y"?'))
     [error] = list(mypy.finish())
     assert (error.rule, error.hint) == ("mypy/name-defined", 'Did you mean "y"?')
     gcc = GccMatcher()

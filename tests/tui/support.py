@@ -51,3 +51,8 @@ def screen_text(app: CheckdeckApp) -> str:
     for y, text in re.findall(r'<text[^>]*\by="([0-9.]+)"[^>]*>([^<]*)</text>', svg):
         lines.setdefault(y, []).append(html.unescape(text).replace("\xa0", " "))
     return "\n".join("".join(parts) for _, parts in sorted(lines.items(), key=lambda kv: float(kv[0])))
+
+
+def screen_lines(app: CheckdeckApp) -> list[str]:
+    """The screen as the terminal shows it, row by row (what a user reads at each row)."""
+    return ["".join(segment.text for segment in strip) for strip in app.screen._compositor.render_strips()]

@@ -6,7 +6,6 @@ from rich.text import Text
 from textual.binding import Binding
 from textual.message import Message
 from textual.widgets import DataTable
-from textual.widgets.data_table import ColumnKey
 
 from validators.engine.model import Finding
 from validators.process.terminal_text import printable
@@ -42,15 +41,15 @@ class FindingsTable(DataTable[Text]):
         self.sort_column = "severity"
         self.sort_reverse = False
 
-    def on_mount(self) -> None:
-        for column in COLUMNS:
-            self.add_column(column + (" ▲" if column == self.sort_column else ""), key=column)
-
     def show(self, findings: list[Finding]) -> None:
         if findings == self.findings and self.row_count == len(findings):
             return
         self.findings = list(findings)
-        self.clear()
+        # Columns too: their labels show the order (▲ ▼).
+        self.clear(columns=True)
+        for column in COLUMNS:
+            mark = (" ▼" if self.sort_reverse else " ▲") if column == self.sort_column else ""
+            self.add_column(column + mark, key=column)
         for index, f in enumerate(self._sorted()):
             first = f.message.splitlines()[0] if f.message else ""
             self.add_row(
@@ -90,10 +89,6 @@ class FindingsTable(DataTable[Text]):
         current = list(self.findings)
         self.findings = []
         self.show(current)
-        for key in COLUMNS:
-            label = key + ((" ▼" if reverse else " ▲") if key == column else "")
-            self.columns[ColumnKey(key)].label = Text(label)
-        self.refresh()
 
     def on_data_table_row_selected(self, event: DataTable.RowSelected) -> None:
         index = int(str(event.row_key.value))

@@ -10,7 +10,6 @@ import anyio
 
 from validators.engine.model import Check, Finding, Severity, Status
 from validators.engine.run_context import RunContext
-from validators.engine.wording import plural
 from validators.process.run import describe_exit
 
 
