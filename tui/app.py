@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import contextlib
 import functools
+import gc
 import os
 import threading
 import time
@@ -12,7 +13,7 @@ from collections.abc import Iterable
 from pathlib import Path
 
 from rich.text import Text
-from textual import on, work
+from textual import events, on, work
 from textual.app import App, ComposeResult, SystemCommand
 from textual.binding import Binding
 from textual.containers import Horizontal, Vertical
@@ -58,6 +59,10 @@ INBOX_LIMIT = 64  # runner events waiting for the UI before the runner is made t
 SLICE_S = 0.006  # time the UI spends taking in events per turn of its loop
 TAKE = 8  # events taken out of the inbox at a time
 LOG_REFRESH_S = 0.1  # new output reaches the screen this often
+INPUT_PRIORITY_S = 0.08  # after a key, the runner hands nothing over for this long
+
+
+_frozen = False
 
 
 class EventsReady(Message):
@@ -186,6 +191,14 @@ class CheckdeckApp(App[int]):
         yield Footer(compact=True)
 
     def on_mount(self) -> None:
+        global _frozen
+        if not _frozen:
+            # Everything loaded so far (Textual, Rich, checkdeck) lives as long as the process:
+            # out of the collector's sight, a full collection during a flood of output takes
+            # milliseconds instead of the ~75 ms it took with them, which stood between a key
+            # and its frame.
+            gc.freeze()
+            _frozen = True
         self.main.query_one("#search", Input).display = False
         # Tab moves between the list and what is in the tab, never onto the tab strip, where
         # the keys people press (up, home, end) do nothing; 1 2 3 switch tabs.
@@ -220,6 +233,13 @@ class CheckdeckApp(App[int]):
             self.notify(f"the runner could not start: {exc}", severity="error", markup=False, timeout=30)
             return
         self.runner = engine
+
+    async def on_event(self, event: events.Event) -> None:
+        if isinstance(event, (events.Key, events.MouseDown, events.MouseScrollUp, events.MouseScrollDown)):
+            # Input first: output waits a moment while the key is handled and painted.
+            if self.runner is not None:
+                self.runner.yield_to_caller(INPUT_PRIORITY_S)
+        await super().on_event(event)
 
     def _deliver(self, event: Event) -> bool:
         """In the runner's thread: keep the event for the UI; False asks the runner to wait."""
@@ -460,7 +480,7 @@ class CheckdeckApp(App[int]):
             )
         )
         if reset_log:
-            self.main.query_one(LogView).set_source(state.log.lines)
+            self.main.query_one(LogView).set_source(state.log.lines, state.log.widest)
             self._log_notice(state)
         self._show_findings(state)
         self.main.query_one(InfoPanel).show(state, self.clock)
@@ -505,7 +525,7 @@ class CheckdeckApp(App[int]):
 
     @on(ValidatorList.Highlighted)
     def _on_highlight(self, event: ValidatorList.Highlighted) -> None:
-        if isinstance(event.item, ValidatorPane):
+        if isinstance(event.item, ValidatorPane) and event.item.state.name != self.selected:
             self.selected = event.item.state.name
             self._show_detail()
 
@@ -575,10 +595,15 @@ class CheckdeckApp(App[int]):
         if not lists:
             return
         validators = lists.first()
-        count = len(validators.panes())
-        if count:
+        panes = validators.panes()
+        if panes:
             current = validators.index if validators.index is not None else 0
-            validators.index = max(0, min(count - 1, current + step))
+            validators.index = max(0, min(len(panes) - 1, current + step))
+            # Shown now, not once the list's message has made its way back to the app.
+            name = panes[validators.index].state.name
+            if name != self.selected:
+                self.selected = name
+                self._show_detail()
 
     def action_toggle_list(self) -> None:
         lists = self.main.query(ValidatorList)

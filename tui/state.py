@@ -38,6 +38,7 @@ class LogWindow:
     limit: int = LOG_WINDOW
     lines: deque[LogLineView] = field(default_factory=deque)
     total: int = 0
+    widest: int = 0  # cells of the widest line taken in since the last clear
 
     def __post_init__(self) -> None:
         self.lines = deque(maxlen=self.limit)
@@ -69,11 +70,13 @@ class LogWindow:
             self.lines.extend(map(make, zip(repeat(at), repeat(stream), lines)))
             widest = max(widest, max((len(t) if t.isascii() else cell_len(t) for t in lines), default=0))
         self.total += count
+        self.widest = max(self.widest, widest)
         return dropped, widest
 
     def clear(self) -> None:
         self.lines.clear()
         self.total = 0
+        self.widest = 0
 
 
 @dataclass

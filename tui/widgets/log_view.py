@@ -86,9 +86,11 @@ class LogView(ScrollView, can_focus=True):
 
     # Data in
 
-    def set_source(self, lines: deque[LogLineView]) -> None:
+    def set_source(self, lines: deque[LogLineView], widest: int | None = None) -> None:
+        """Show these lines; `widest` (cells) when the caller knows it, which spares measuring
+        a whole window when the user moves to another validator."""
         self._lines = lines
-        self._width = max((cell_len(strip_ansi(x.text)) for x in lines), default=0)
+        self._width = widest if widest is not None else max((cell_len(strip_ansi(x.text)) for x in lines), default=0)
         self._reset()
         self._find()
         if self.follow:

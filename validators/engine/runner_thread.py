@@ -7,6 +7,7 @@ from __future__ import annotations
 
 import asyncio
 import concurrent.futures
+import time
 from collections.abc import Callable, Iterable
 from contextlib import AbstractContextManager
 from pathlib import Path
@@ -21,6 +22,7 @@ from validators.engine.runner import Runner
 # Called in the runner's thread for each event. Returns False when the receiver holds enough
 # for now: the runner (and with it the validators' pipes) then waits for `room()`.
 Deliver = Callable[[Event], bool]
+HAND_OVER_BUFFER = 8
 
 
 class RunnerThread:
@@ -35,6 +37,7 @@ class RunnerThread:
         self._room: anyio.Event | None = None
         self.run_dir: Path | None = None
         self.final: RunSummary | None = None  # the run as it ended, once stopped
+        self._quiet_until = 0.0  # time.monotonic() before which nothing is handed over
 
     # Lifetime (from the owner's thread)
 
@@ -85,6 +88,12 @@ class RunnerThread:
     def cancel_all(self) -> None:
         self._soon(lambda runner: runner.cancel_all())
 
+    def yield_to_caller(self, seconds: float) -> None:
+        """Hand nothing over for a moment (the user pressed a key): the runner's thread goes
+        idle within a few batches, as the validators' pipes fill, and the caller's thread has
+        the interpreter to itself to answer. Output waits in the pipes; none is lost."""
+        self._quiet_until = time.monotonic() + seconds
+
     def detach(self) -> None:
         """The receiver is going away: events from now on are dropped, and a runner waiting
         for room goes on."""
@@ -123,7 +132,9 @@ class RunnerThread:
         async with runner:
             self._runner = runner
             self.run_dir = runner.run_dir
-            events = runner.subscribe(buffer=256)
+            # A short queue: when the receiver asks for quiet, the validators' output stops
+            # being read within a few batches.
+            events = runner.subscribe(buffer=HAND_OVER_BUFFER)
             if autostart:
                 runner.start()
             ready.set_result(None)
@@ -138,6 +149,9 @@ class RunnerThread:
     async def _hand_over(self, events: Any) -> None:
         async with events:
             async for event in events:
+                wait = self._quiet_until - time.monotonic()
+                if wait > 0:
+                    await anyio.sleep(wait)
                 if not self._deliver(event):
                     self._room = anyio.Event()
                     await self._room.wait()
