@@ -39,7 +39,16 @@ async def shoot() -> None:
             await pilot.press("escape", "escape", "question_mark")
             await pilot.pause(0.5)
             app.save_screenshot("help.svg", str(HERE))
-    print(f"wrote overview.svg, findings.svg, finding-detail.svg, help.svg in {HERE}")
+        # The same run in a default-sized terminal.
+        app = CheckdeckApp(load_config(project / "checkdeck.toml"))
+        async with app.run_test(size=(80, 24)) as pilot:
+            for _ in range(600):
+                if all(s.status.finished for s in app.states.values()):
+                    break
+                await pilot.pause(0.1)
+            await pilot.pause(0.5)
+            app.save_screenshot("narrow.svg", str(HERE))
+    print(f"wrote overview.svg, findings.svg, finding-detail.svg, help.svg, narrow.svg in {HERE}")
 
 
 if __name__ == "__main__":

@@ -44,7 +44,8 @@ class InfoPanel(Static):
             if result.exit_code is not None:
                 row("exit code", str(result.exit_code))
             for label, text in result.details:
-                row(label, text)
+                if text.strip():  # a row with nothing to say is not shown blank
+                    row(label, text)
         elapsed = state.elapsed_now(clock)
         if elapsed is not None:
             row("elapsed", format_duration(elapsed))
