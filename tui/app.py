@@ -477,13 +477,25 @@ class CheckdeckApp(App[int]):
                     Text(state.status.value, "bold"),
                     Text(printable(state.description), "dim"),
                 ]
-            )
+            ),
+            layout=False,  # one row, whatever it says
         )
         if reset_log:
             self.main.query_one(LogView).set_source(state.log.lines, state.log.widest)
             self._log_notice(state)
         self._show_findings(state)
-        self.main.query_one(InfoPanel).show(state, self.clock)
+        self._show_info(state)
+
+    def _show_info(self, state: ValidatorState) -> None:
+        # Only while its tab shows: filling it means a layout of the whole screen, which a
+        # key press that moves to another validator should not pay for a hidden tab.
+        if self.main.query_one(TabbedContent).active == "info":
+            self.main.query_one(InfoPanel).show(state, self.clock)
+
+    @on(TabbedContent.TabActivated)
+    def _on_tab(self, event: TabbedContent.TabActivated) -> None:
+        if self.selected is not None:
+            self._show_info(self.states[self.selected])
 
     def _log_notice(self, state: ValidatorState) -> None:
         """The line above the log: follow state, lines only on disk, the current match."""
@@ -517,11 +529,13 @@ class CheckdeckApp(App[int]):
     def _show_findings(self, state: ValidatorState) -> None:
         table = self.main.query_one(FindingsTable)
         table.show(state.findings)
-        table.display = bool(state.findings)  # no empty header under "No findings."
-        self.main.query_one("#findings-empty", Label).display = not state.findings
-        self.main.query_one("#findings-empty", Label).update(
-            "No findings." if state.status.finished else "No findings yet."
-        )
+        empty = self.main.query_one("#findings-empty", Label)
+        # Display flags set only when they change: each change is a layout of the screen.
+        if table.display != bool(state.findings):
+            table.display = bool(state.findings)  # no empty header under "No findings."
+        if empty.display != (not state.findings):
+            empty.display = not state.findings
+        empty.update("No findings." if state.status.finished else "No findings yet.", layout=False)
 
     @on(ValidatorList.Highlighted)
     def _on_highlight(self, event: ValidatorList.Highlighted) -> None:

@@ -14,7 +14,7 @@ from textual.binding import Binding
 from textual.cache import LRUCache
 from textual.geometry import Region, Size
 from textual.message import Message
-from textual.reactive import reactive
+from textual.reactive import Reactive, reactive
 from textual.scroll_view import ScrollView
 from textual.scrollbar import ScrollTo, ScrollUp
 from textual.strip import Strip
@@ -32,6 +32,15 @@ STAMP = Style(dim=True)
 
 FOLLOW_CHECK_S = 0.2
 STAMP_CELLS = 13  # "HH:MM:SS.mmm "
+
+
+def rows_of(text: str, width: int) -> int:
+    """Rows a line takes when wrapped at `width` cells; the common plain ASCII line is
+    counted without building anything (a window is ten thousand lines)."""
+    plain = strip_ansi(text) if "\x1b" in text else text
+    if plain.isascii():
+        return max(1, -(-len(plain) // width))
+    return len(fold_points(plain, width)) + 1
 
 
 def fold_points(plain: str, width: int) -> list[int]:
@@ -58,6 +67,10 @@ class LogView(ScrollView, can_focus=True):
         Binding("home", "scroll_home", "Top", show=False),
     ]
 
+    # Not a layout of the whole screen each time lines arrive (Widget's is layout=True): the
+    # view's own size does not change with its content. `_set_virtual_size` updates the
+    # scrollbars itself.
+    virtual_size: Reactive[Size] = Reactive(Size(0, 0), layout=False)
     follow: reactive[bool] = reactive(True)
     wrap: reactive[bool] = reactive(False)
     timestamps: reactive[bool] = reactive(False)
@@ -128,7 +141,7 @@ class LogView(ScrollView, can_focus=True):
                 self._rows_total -= counts.popleft()
             width = self._rows_width
             for index in range(len(counts), len(self._lines)):
-                rows = len(fold_points(strip_ansi(self._lines[index].text), width)) + 1
+                rows = rows_of(self._lines[index].text, width)
                 counts.append(rows)
                 self._rows_total += rows
         else:
@@ -153,12 +166,21 @@ class LogView(ScrollView, can_focus=True):
         if self.wrap:
             width = self._text_width()
             if self._row_counts is None or self._rows_width != width:
-                counts = deque(len(fold_points(strip_ansi(line.text), width)) + 1 for line in self._lines)
+                counts = deque(rows_of(line.text, width) for line in self._lines)
                 self._row_counts, self._rows_total, self._rows_width = counts, sum(counts), width
-            self.virtual_size = Size(max(1, self.scrollable_content_region.width), self._rows_total)
+            self._set_virtual_size(Size(max(1, self.scrollable_content_region.width), self._rows_total))
         else:
             self._row_counts = None
-            self.virtual_size = Size(self._width + (STAMP_CELLS if self.timestamps else 0) + 1, len(self._lines))
+            self._set_virtual_size(Size(self._width + (STAMP_CELLS if self.timestamps else 0) + 1, len(self._lines)))
+
+    def _set_virtual_size(self, size: Size) -> None:
+        if size == self.virtual_size:
+            return
+        self.virtual_size = size
+        # Textual's private scrollbar update (8.2): what a layout pass would have done for
+        # this widget alone. A scrollbar that appears still relays the screen out by itself.
+        self._scroll_update(size)
+        self.refresh()
 
     def _locate(self, row: int) -> tuple[int, int] | None:
         """(line, piece) shown on this row when wrapping; walks from the nearer end."""
