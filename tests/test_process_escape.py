@@ -16,6 +16,7 @@ import pytest
 
 from tests.helpers import command, none_left_within, pid_alive, processes_with, run_specs, start_run
 from validators.engine.model import Status
+from validators.process.cgroup import _own_cgroup_dir
 from validators.process.run import run_process
 
 ROOT = Path(__file__).resolve().parent.parent
@@ -75,6 +76,8 @@ async def test_a_cancel_while_the_process_starts_still_ends_it(tmp_path: Path, m
 @pytest.mark.parametrize("cgroups", ["1", "0"])
 def test_sigkill_of_checkdeck_ends_its_children(tmp_path: Path, marker: str, cgroups: str) -> None:
     (tmp_path / "checkdeck.toml").write_text(
+        # "quick" ends first: its empty cgroup is kept for later commands, and must go too.
+        'concurrency = 3\n[[validators]]\nname = "quick"\nkind = "command"\nrun = "true"\n'
         '[[validators]]\nname = "long"\nkind = "command"\n'
         f"run = 'sleep 300 & echo $! > child.pid; wait; : {marker}'\n"
         '[[validators]]\nname = "daemon"\nkind = "command"\n'
@@ -103,6 +106,14 @@ def test_sigkill_of_checkdeck_ends_its_children(tmp_path: Path, marker: str, cgr
     # The lifeline ends the rest (TERM, then KILL): wait for that, so the marker check after the
     # test does not race an exit still under way.
     assert none_left_within(marker, 10) == []
+    if cgroups == "1":
+        base = _own_cgroup_dir()
+        assert base is not None
+        pattern = f"checkdeck-{proc.pid}-*"
+        deadline = time.monotonic() + 10
+        while list(base.glob(pattern)) and time.monotonic() < deadline:
+            time.sleep(0.05)
+        assert list(base.glob(pattern)) == []
 
 
 def test_sigterm_the_moment_the_run_starts_leaves_nothing(tmp_path: Path, marker: str) -> None:

@@ -4,6 +4,7 @@ the cgroup ends them all. Optional: without a writable cgroup2 mount, nothing he
 
 from __future__ import annotations
 
+import atexit
 import contextlib
 import os
 import shlex
@@ -66,6 +67,13 @@ def _moving_works(probe: Path) -> bool:
                 time.sleep(0.01)
 
 
+# Empty cgroups kept for the next command: making and removing one costs more than a trivial
+# command's whole run in checkdeck (mkdir and rmdir in cgroupfs take the cgroup mutex).
+POOL_SIZE = 8
+_pool: list[Cgroup] = []
+_ever_pooled: set[Path] = set()
+
+
 class Cgroup:
     def __init__(self, path: Path) -> None:
         self.path = path
@@ -75,11 +83,26 @@ class Cgroup:
         base = _writable_base()
         if base is None:
             return None
+        if _pool:
+            return _pool.pop()
         try:
             (base / name).mkdir()
         except OSError:
             return None
         return cls(base / name)
+
+    def release(self) -> None:
+        """The command is over: keep the cgroup for the next one if nothing is left in it."""
+        if len(_pool) < POOL_SIZE and not self.pids() and self.path.is_dir():
+            if self.path not in _ever_pooled:
+                _ever_pooled.add(self.path)
+                # The watchdog removes pooled cgroups too, should checkdeck be killed.
+                from validators.process.watchdog import LIFELINE
+
+                LIFELINE.pool(str(self.path))
+            _pool.append(self)
+            return
+        self.remove()
 
     @property
     def procs_file(self) -> Path:
@@ -102,6 +125,12 @@ class Cgroup:
     def remove(self) -> None:
         with contextlib.suppress(OSError):
             self.path.rmdir()
+
+
+@atexit.register
+def empty_pool() -> None:
+    while _pool:
+        _pool.pop().remove()
 
 
 def wrap(argv: list[str], cgroup: Cgroup | None) -> list[str]:

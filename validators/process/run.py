@@ -232,6 +232,6 @@ async def run_process(
             unregister(group)
             LIFELINE.remove(token)
             if cgroup is not None:
-                cgroup.remove()
+                cgroup.release()
     assert process.returncode is not None
     return ProcessOutcome(process.returncode, leftovers)

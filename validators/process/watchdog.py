@@ -47,6 +47,7 @@ def main() -> None:
     # Not a target of the terminal's Ctrl-C: checkdeck handles that itself.
     signal.signal(signal.SIGINT, signal.SIG_IGN)
     groups: dict[str, Group] = {}
+    pooled: list[Cgroup] = []
     for line in sys.stdin:
         parts = line.split()
         if len(parts) == 5 and parts[0] == "add":
@@ -54,8 +55,18 @@ def main() -> None:
             groups[token] = Group(leader, token, since, Cgroup(Path(cgroup)) if cgroup != "-" else None)
         elif len(parts) == 2 and parts[0] == "del":
             groups.pop(parts[1], None)
+        elif len(parts) == 2 and parts[0] == "pool":
+            pooled.append(Cgroup(Path(parts[1])))
     if groups:
         _end(list(groups.values()))
+    for cgroup in pooled:
+        # Empty unless a command was in it when checkdeck died (then `groups` ended it).
+        cgroup.kill()
+        deadline = time.monotonic() + 2
+        while cgroup.path.exists() and time.monotonic() < deadline:
+            cgroup.remove()
+            if cgroup.path.exists():
+                time.sleep(0.05)
 
 
 class Lifeline:
@@ -110,6 +121,10 @@ class Lifeline:
 
     def remove(self, token: str) -> None:
         self._send(f"del {token}")
+
+    def pool(self, cgroup: str) -> None:
+        """An empty cgroup kept for later commands: removed at the end like the others."""
+        self._send(f"pool {cgroup}")
 
 
 LIFELINE = Lifeline()
