@@ -5,8 +5,10 @@ from __future__ import annotations
 import json
 import subprocess
 import sys
+from datetime import datetime
 from pathlib import Path
 
+import anyio
 import pytest
 
 from tests.helpers import command, run_specs
@@ -86,3 +88,22 @@ async def test_every_line_of_short_commands_reaches_the_subscribers(tmp_path: Pa
     lines = set(_lines(events, "stdout"))
     for i in range(12):
         assert {f"one-{i}", f"two-{i}", f"three-{i}"} <= lines
+
+
+async def test_output_after_exit_is_read_to_the_end_however_slow_the_consumer(tmp_path: Path) -> None:
+    # The command is gone long before its output is taken in: a consumer slower than a second
+    # per chunk (a busy machine, a flood of findings) must still get every line.
+    from validators.process.run import run_process
+
+    seen: list[str] = []
+
+    async def slow_sink(stream: str, at: datetime, lines: list[str]) -> None:
+        await anyio.sleep(0.4)
+        seen.extend(lines)
+
+    log = tmp_path / "out.log"
+    with open(log, "wb") as raw:
+        outcome = await run_process("seq 1 200000; exit 0", cwd=tmp_path, env=None, log=raw, sink=slow_sink)
+    assert outcome.exit_code == 0
+    assert len(seen) == 200000 and seen[-1] == "200000"
+    assert log.read_bytes().count(b"\n") == 200000

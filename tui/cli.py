@@ -244,6 +244,10 @@ def _main(args_list: list[str], use_sub: bool) -> int:
         # Outside the run's own handling (before it, or while reports are written): every
         # process the runner started was ended on the way out.
         print("checkdeck: interrupted", file=sys.stderr)
+        # Stopped already: a second TERM or Ctrl-C changes nothing now, and must not turn the
+        # exit status into death by signal on the way out.
+        for signum in (signal.SIGINT, signal.SIGTERM, signal.SIGHUP):
+            signal.signal(signum, signal.SIG_IGN)
         return EXIT_INTERRUPTED
 
 
@@ -283,4 +287,12 @@ def cmd_init(config: Config, force: bool) -> int:
 
 
 def entry() -> None:
-    sys.exit(main())
+    try:
+        code = main()
+    except KeyboardInterrupt:
+        # A signal that lands while an interrupted run is already being wound up (its
+        # handler raises KeyboardInterrupt wherever the main thread is): the processes were
+        # ended on the way out all the same, and the exit status says interrupted.
+        print("checkdeck: interrupted", file=sys.stderr)
+        code = EXIT_INTERRUPTED
+    sys.exit(code)

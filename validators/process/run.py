@@ -83,13 +83,24 @@ def _display_lines(complete: bytes) -> list[str]:
     return lines
 
 
-async def _pump(stream: ByteReceiveStream, name: str, log: RawLog, sink: LineSink) -> None:
+class _Reads:
+    """What the pumps are doing: output still being read or handed on is not a pipe held open."""
+
+    count = 0  # chunks read and handed on
+    waiting = 0  # pumps blocked on a read right now
+
+
+async def _pump(stream: ByteReceiveStream, name: str, log: RawLog, sink: LineSink, reads: _Reads) -> None:
     pending = b""
     while True:
+        reads.waiting += 1
         try:
             chunk = await stream.receive(READ_CHUNK)
         except (anyio.EndOfStream, anyio.ClosedResourceError, anyio.BrokenResourceError):
             break
+        finally:
+            reads.waiting -= 1
+        reads.count += 1
         data = pending + chunk if pending else chunk
         cut = data.rfind(b"\n")
         if cut < 0:
@@ -100,10 +111,12 @@ async def _pump(stream: ByteReceiveStream, name: str, log: RawLog, sink: LineSin
             log.write(data)
             pending = b""
             await sink(name, datetime.now(UTC), _display_lines(data + b"\n"))
+            reads.count += 1
             continue
         complete, pending = data[: cut + 1], data[cut + 1 :]
         log.write(complete)
         await sink(name, datetime.now(UTC), _display_lines(complete))
+        reads.count += 1  # handed on too: a consumer that is slow is still progress
     if pending:
         # The raw log stays byte-exact but for this newline, so later notes start a line.
         log.write(pending + b"\n")
@@ -192,12 +205,13 @@ async def run_process(
     tree_ended = False
     pumps_left = 2
     pumps_done = anyio.Event()
+    reads = _Reads()
 
     async def pump(stream: ByteReceiveStream | None, name: str) -> None:
         nonlocal pumps_left
         try:
             if stream is not None:
-                await _pump(stream, name, log, sink)
+                await _pump(stream, name, log, sink, reads)
         finally:
             pumps_left -= 1
             if pumps_left == 0:
@@ -217,8 +231,16 @@ async def run_process(
             with anyio.CancelScope(shield=True):
                 leftovers = await terminate_tree(group, term_grace_s)
                 tree_ended = True
-            with anyio.move_on_after(1.0):
-                await pumps_done.wait()
+            # Then read to the end of what it wrote. Only a pipe that something outside the
+            # tree still holds open (every pump waiting on a read, nothing for a second) is
+            # given up on; output still being read or handed on (a slow consumer, a busy
+            # machine) is never cut short.
+            while not pumps_done.is_set():
+                before = reads.count
+                with anyio.move_on_after(1.0):
+                    await pumps_done.wait()
+                if reads.count == before and reads.waiting >= pumps_left:
+                    break
             pumps.cancel_scope.cancel()
     finally:
         with anyio.CancelScope(shield=True):
