@@ -7,6 +7,7 @@ a tool that prints a million lines costs a million regex matches and no more mem
 
 from __future__ import annotations
 
+import dataclasses
 import json
 import re
 from collections.abc import Iterator
@@ -125,34 +126,46 @@ _GCC = re.compile(
 )
 
 
-class GccMatcher(Matcher):
-    name = "gcc"
+class _NotesFollow(Matcher):
+    """A diagnostic is held until the next line: the notes after it (gcc's, mypy's) explain
+    it, and become its hint rather than findings of their own."""
 
     def __init__(self) -> None:
         super().__init__()
         self._last: Problem | None = None
 
-    def feed(self, line: str) -> Iterator[Problem]:
-        m = _GCC.match(line)
-        if m is None:
-            return
-        severity = severity_of(m["sev"])
-        if m["sev"] == "note" and self._last is not None:
-            # A note explains the diagnostic before it: part of it, not a finding of its own.
-            last = self._last
-            hint = f"{last.hint}\n{m['msg']}" if last.hint else m["msg"]
-            self._last = Problem(last.severity, last.rule, last.message, last.path, last.line, last.column, hint)
-            return
-        if self._last is not None:
-            yield self._last
-        flag = m["flag"]
-        rule = f"gcc/{flag}" if flag else f"gcc/{m['sev'].replace(' ', '-')}"
-        self._last = Problem(severity, rule, m["msg"], m["file"], _int(m["line"]), _int(m["col"]))
+    def _hold(self, problem: Problem) -> list[Problem]:
+        """Hold `problem`; returns the one held before, now complete."""
+        done = [self._last] if self._last is not None else []
+        self._last = problem
+        return done
+
+    def _note(self, text: str) -> None:
+        assert self._last is not None
+        hint = f"{self._last.hint}\n{text}" if self._last.hint else text
+        self._last = dataclasses.replace(self._last, hint=hint)
 
     def finish(self) -> Iterator[Problem]:
         if self._last is not None:
             yield self._last
             self._last = None
+
+
+class GccMatcher(_NotesFollow):
+    name = "gcc"
+
+    def feed(self, line: str) -> Iterator[Problem]:
+        m = _GCC.match(line)
+        if m is None:
+            return
+        if m["sev"] == "note" and self._last is not None:
+            self._note(m["msg"])
+            return
+        flag = m["flag"]
+        rule = f"gcc/{flag}" if flag else f"gcc/{m['sev'].replace(' ', '-')}"
+        yield from self._hold(
+            Problem(severity_of(m["sev"]), rule, m["msg"], m["file"], _int(m["line"]), _int(m["col"]))
+        )
 
 
 _MYPY = re.compile(
@@ -162,12 +175,8 @@ _MYPY = re.compile(
 _MYPY_TALLY = re.compile(r"^(Found \d+ errors? in \d+ files?.*|Success: no issues found.*)$")
 
 
-class MypyMatcher(Matcher):
+class MypyMatcher(_NotesFollow):
     name = "mypy"
-
-    def __init__(self) -> None:
-        super().__init__()
-        self._last: Problem | None = None
 
     def _problem(self, severity: str, message: str, path: str, line: object, col: object, code: object) -> Problem:
         return Problem(
@@ -187,8 +196,6 @@ class MypyMatcher(Matcher):
             except ValueError:
                 record = None
             if isinstance(record, dict) and "file" in record and "message" in record:
-                if self._last is not None:
-                    yield self._last
                 problem = self._problem(
                     str(record.get("severity") or "error"),
                     str(record["message"]),
@@ -198,15 +205,7 @@ class MypyMatcher(Matcher):
                     record.get("code"),
                 )
                 hint = record.get("hint")
-                self._last = Problem(
-                    problem.severity,
-                    problem.rule,
-                    problem.message,
-                    problem.path,
-                    problem.line,
-                    problem.column,
-                    str(hint) if hint else None,
-                )
+                yield from self._hold(dataclasses.replace(problem, hint=str(hint) if hint else None))
                 return
         m = _MYPY.match(line)
         if m is None:
@@ -214,18 +213,9 @@ class MypyMatcher(Matcher):
                 self.tally = line
             return
         if m["sev"] == "note" and self._last is not None and self._last.path == m["file"]:
-            last = self._last
-            hint = f"{last.hint}\n{m['msg']}" if last.hint else m["msg"]
-            self._last = Problem(last.severity, last.rule, last.message, last.path, last.line, last.column, hint)
+            self._note(m["msg"])
             return
-        if self._last is not None:
-            yield self._last
-        self._last = self._problem(m["sev"], m["msg"], m["file"], m["line"], m["col"], m["code"])
-
-    def finish(self) -> Iterator[Problem]:
-        if self._last is not None:
-            yield self._last
-            self._last = None
+        yield from self._hold(self._problem(m["sev"], m["msg"], m["file"], m["line"], m["col"], m["code"]))
 
 
 _RUFF_CONCISE = re.compile(
@@ -308,7 +298,7 @@ class RuffMatcher(Matcher):
         fix = record.get("fix")
         problem = self._problem(str(code) if code else "SyntaxError", message, path, line, col)
         if isinstance(fix, dict) and isinstance(fix.get("message"), str):
-            return Problem(problem.severity, problem.rule, problem.message, path, line, col, str(fix["message"]))
+            return dataclasses.replace(problem, hint=str(fix["message"]))
         return problem
 
     def finish(self) -> Iterator[Problem]:
