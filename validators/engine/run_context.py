@@ -95,9 +95,8 @@ class RunContext:
         if observe is not None:
 
             async def sink(stream: str, at: datetime, texts: list[str]) -> None:
-                await self._add_lines(stream, at, texts)
-                if self.secrets:
-                    texts = [redact(t, self.secrets) for t in texts]
+                texts = self._redacted(texts)
+                await self._queue_lines(stream, at, texts)
                 await observe(stream, texts)
 
         outcome = await run_process(
@@ -115,11 +114,16 @@ class RunContext:
             )
         return outcome
 
+    def _redacted(self, texts: list[str]) -> list[str]:
+        return [redact(t, self.secrets) for t in texts] if self.secrets else texts
+
     async def _add_lines(self, stream: str, at: datetime, texts: list[str]) -> None:
+        await self._queue_lines(stream, at, self._redacted(texts))
+
+    async def _queue_lines(self, stream: str, at: datetime, texts: list[str]) -> None:
+        """Lines already redacted, out in the next batch."""
         if not texts:
             return
-        if self.secrets:
-            texts = [redact(t, self.secrets) for t in texts]
         self._pending.append(LogChunk(at, stream, tuple(texts)))
         self._pending_lines += len(texts)
         if self._pending_lines >= BATCH_LINES:

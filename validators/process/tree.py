@@ -200,15 +200,13 @@ def sweep_orphans() -> int:
         return 0
     my_session = os.getsid(0)
     found: list[psutil.Process] = []
-    pids = _own_children()
-    with contextlib.suppress(Exception):  # psutil without /proc
-        children = psutil.Process().children() if pids is None else [_process(pid) for pid in pids]
-        for child in children:
-            if child is None or child.pid in _helpers:
-                continue
-            with contextlib.suppress(psutil.Error):
-                if _session(child.pid) not in (my_session, None) and child.status() != psutil.STATUS_ZOMBIE:
-                    found.append(child)
+    for pid in _child_pids():
+        if pid in _helpers:
+            continue
+        with contextlib.suppress(psutil.Error):
+            child = psutil.Process(pid)
+            if _session(pid) not in (my_session, None) and child.status() != psutil.STATUS_ZOMBIE:
+                found.append(child)
     for child in found:
         for proc in [*_descendants(child), child]:
             with contextlib.suppress(psutil.Error, OSError):
@@ -220,13 +218,6 @@ def sweep_orphans() -> int:
     return len(found)
 
 
-def _process(pid: int) -> psutil.Process | None:
-    try:
-        return psutil.Process(pid)
-    except psutil.Error:
-        return None
-
-
 def _descendants(proc: psutil.Process) -> list[psutil.Process]:
     try:
         return proc.children(recursive=True)
@@ -234,19 +225,22 @@ def _descendants(proc: psutil.Process) -> list[psutil.Process]:
         return []
 
 
-def _own_children() -> list[int] | None:
-    """Our children from /proc/self/task/*/children (one small file per thread), or None when
-    the kernel does not offer it: psutil's children() reads every process's stat to find them,
-    which costs milliseconds on a busy machine, once per command."""
+def _child_pids() -> list[int]:
+    """Our children. From /proc/self/task/*/children (one small file per thread) where the
+    kernel offers it: psutil's children() reads every process's stat to find them, which
+    costs milliseconds on a busy machine, once per command. Empty without /proc."""
     pids: list[int] = []
     try:
-        tasks = os.listdir("/proc/self/task")
-        for tid in tasks:
+        for tid in os.listdir("/proc/self/task"):
             with open(f"/proc/self/task/{tid}/children", "rb") as f:
                 pids.extend(int(x) for x in f.read().split())
+        return pids
     except (OSError, ValueError):
-        return None
-    return pids
+        pass
+    try:
+        return [child.pid for child in psutil.Process().children()]
+    except Exception:  # psutil without /proc fails in ways of its own
+        return []
 
 
 def _zombie_in_other_session(pid: int, my_session: int) -> bool:
@@ -267,19 +261,9 @@ def reap_orphans() -> None:
         # A leader that exited before it was registered is a zombie asyncio must collect.
         return
     my_session = os.getsid(0)
-    children = _own_children()
-    if children is not None:
-        for pid in children:
-            if pid in _live or pid in _helpers:
-                continue
-            if _zombie_in_other_session(pid, my_session):
-                with contextlib.suppress(OSError):
-                    os.waitpid(pid, os.WNOHANG)
-        return
-    with contextlib.suppress(Exception):  # psutil without /proc
-        for child in psutil.Process().children():
-            if child.pid in _live or child.pid in _helpers:
-                continue
-            with contextlib.suppress(psutil.Error, OSError):
-                if child.status() == psutil.STATUS_ZOMBIE and _session(child.pid) not in (my_session, None):
-                    os.waitpid(child.pid, os.WNOHANG)
+    for pid in _child_pids():
+        if pid in _live or pid in _helpers:
+            continue
+        if _zombie_in_other_session(pid, my_session):
+            with contextlib.suppress(OSError):
+                os.waitpid(pid, os.WNOHANG)
