@@ -9,12 +9,23 @@ import sys
 import tempfile
 from pathlib import Path
 
+from textual.pilot import Pilot
+
 from tui.app import CheckdeckApp
 from validators.config.load import load_config
 
 HERE = Path(__file__).resolve().parent
 DEMO = HERE.parent / "examples" / "demo"
 SIZE = (150, 38)
+
+
+async def settle(app: CheckdeckApp, pilot: Pilot[int]) -> None:
+    """Every validator finished, and the screen drawn since."""
+    for _ in range(600):
+        if all(s.status.finished for s in app.states.values()):
+            break
+        await pilot.pause(0.1)
+    await pilot.pause(0.5)
 
 
 async def shoot() -> None:
@@ -24,11 +35,7 @@ async def shoot() -> None:
         os.chdir(tmp)
         app = CheckdeckApp(load_config(project / "checkdeck.toml"))
         async with app.run_test(size=SIZE) as pilot:
-            for _ in range(600):
-                if all(s.status.finished for s in app.states.values()):
-                    break
-                await pilot.pause(0.1)
-            await pilot.pause(0.5)
+            await settle(app, pilot)
             app.save_screenshot("overview.svg", str(HERE))
             await pilot.press("j", "j", "j", "enter")  # the build context validator's findings
             await pilot.pause(0.5)
@@ -42,11 +49,7 @@ async def shoot() -> None:
         # The same run in a default-sized terminal.
         app = CheckdeckApp(load_config(project / "checkdeck.toml"))
         async with app.run_test(size=(80, 24)) as pilot:
-            for _ in range(600):
-                if all(s.status.finished for s in app.states.values()):
-                    break
-                await pilot.pause(0.1)
-            await pilot.pause(0.5)
+            await settle(app, pilot)
             app.save_screenshot("narrow.svg", str(HERE))
     print(f"wrote overview.svg, findings.svg, finding-detail.svg, help.svg, narrow.svg in {HERE}")
 

@@ -131,7 +131,6 @@ class CheckdeckApp(App[int]):
         self._inbox_lock = threading.Lock()
         self._posted = False  # an EventsReady is queued
         self._runner_waits = False  # the inbox was full: the runner waits for room
-        self._log_dirty: dict[str, tuple[int, int]] = {}
         self._new_logs: dict[str, list[LogBatch]] = {}
         self._logs_timer = False
         self._paused_at: int | None = None  # log lines when the view stopped following
@@ -338,25 +337,21 @@ class CheckdeckApp(App[int]):
             self._new_logs.setdefault(event.name, []).append(event)
 
     def _show_new_logs(self, only: str | None = None) -> None:
+        """Let the windows take in the batches kept since the last refresh (only this
+        validator's, when given), and show the selected one's."""
         if only is None:
             self._logs_timer = False
         if not self._has_views():
             self._new_logs = {}
             return
-        self._log_dirty = {}
-        self._take_logs(only)
-        for name, (dropped, longest) in self._log_dirty.items():
-            if name == self.selected:
-                self.main.query_one(LogView).lines_added(dropped, longest)
-                self._log_notice(self.states[name])
-
-    def _take_logs(self, only: str | None = None) -> None:
         for name in [only] if only is not None else list(self._new_logs):
-            batches = self._new_logs.pop(name, [])
             state = self.states[name]
-            current = [b for b in batches if b.attempt == state.attempt]
+            current = [b for b in self._new_logs.pop(name, []) if b.attempt == state.attempt]
             if current:
-                self._log_dirty[name] = state.log.extend(current)
+                dropped, widest = state.log.extend(current)
+                if name == self.selected:
+                    self.main.query_one(LogView).lines_added(dropped, widest)
+                    self._log_notice(state)
 
     def _on_status(self, event: StatusChanged) -> None:
         state = self.states[event.name]
@@ -511,7 +506,7 @@ class CheckdeckApp(App[int]):
                 parts.append(Text("▼ following" if state.status is Status.RUNNING else "▼ at the end", "dim"))
             else:
                 new = state.log.total - self._paused_at if self._paused_at is not None else 0
-                more = f", {new} new line{'s' * (new != 1)} below" if new > 0 else ""
+                more = f", {plural(new, 'new line')} below" if new > 0 else ""
                 parts.append(Text(f"⏸ paused{more}: End follows", "bold"))
             if view.query_text:
                 count = len(view.matches)
@@ -668,9 +663,7 @@ class CheckdeckApp(App[int]):
     def _on_search(self, event: Input.Submitted) -> None:
         count = self.main.query_one(LogView).search(event.value)
         self._notice_selected()
-        self.notify(
-            f"{count} matching line{'s' * (count != 1)} in the window" if event.value else "search cleared", timeout=2
-        )
+        self.notify(f"{plural(count, 'matching line')} in the window" if event.value else "search cleared", timeout=2)
         self.main.query_one(LogView).focus()
 
     def action_next_match(self) -> None:
@@ -719,7 +712,7 @@ class CheckdeckApp(App[int]):
         self.notify(f"wrote {path}", timeout=4)
 
     async def action_quit(self) -> None:
-        running = [n for n, s in self.states.items() if s.status in (Status.RUNNING, Status.PENDING)]
+        running = self._active()
         if running and self.runner is not None:
 
             def answer(stop: bool | None) -> None:
@@ -728,7 +721,7 @@ class CheckdeckApp(App[int]):
 
             self.push_screen(
                 Confirm(
-                    f"{len(running)} validator{'s' * (len(running) != 1)} still running. Stop them and quit?",
+                    f"{plural(len(running), 'validator')} still running. Stop them and quit?",
                     "Stop and quit",
                     "Keep running",
                 ),

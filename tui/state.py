@@ -144,7 +144,7 @@ class ValidatorState:
             return f"{done}/{total} {label}".strip() if total else f"{done} {label}".strip()
         if self.status is Status.RUNNING:
             errors = sum(1 for f in self.findings if f.severity.value == "error")
-            return f"{errors} error{'s' * (errors != 1)} so far" if errors else "running"
+            return f"{plural(errors, 'error')} so far" if errors else "running"
         return self.summary
 
     def compare(self) -> None:

@@ -69,10 +69,16 @@ class ValidatorPane(ListItem):
         if self.state.status is Status.RUNNING:
             self.refresh()
 
+    def _narrow(self) -> bool:
+        """A narrow screen leaves out the status-and-kind line (colour and icon say it)."""
+        return self.is_mounted and self.screen.has_class("-narrow")
+
+    def _has_bar(self) -> bool:
+        progress = self.state.progress
+        return self.state.status is Status.RUNNING and progress is not None and bool(progress[1])
+
     def _rows(self) -> int:
-        narrow = self.screen.has_class("-narrow") if self.is_mounted else False
-        bar = self.state.status is Status.RUNNING and self.state.progress is not None and bool(self.state.progress[1])
-        return 2 + (0 if narrow else 1) + (1 if bar else 0)
+        return 2 + (0 if self._narrow() else 1) + (1 if self._has_bar() else 0)
 
     def get_content_height(self, container: object, viewport: object, width: int) -> int:
         return self._rows()
@@ -96,7 +102,7 @@ class ValidatorPane(ListItem):
             first.append(" " * max(1, width - first.cell_len - cell_len(clock)))
             first.append(clock, "dim")
         lines = [first]
-        if self._rows() - (1 if self._has_bar() else 0) == 3:
+        if not self._narrow():
             lines.append(Text.assemble("  ", (state.status.value, colour), " ", (state.spec.kind, "dim")))
         summary = state.live_summary()
         if state.change is not None and state.status.finished:
@@ -113,10 +119,6 @@ class ValidatorPane(ListItem):
             filled = round(cells * share)
             lines.append(Text.assemble(("━" * filled, colour), ("━" * (cells - filled), "dim"), label))
         return Text("\n").join(lines)
-
-    def _has_bar(self) -> bool:
-        progress = self.state.progress
-        return self.state.status is Status.RUNNING and progress is not None and bool(progress[1])
 
 
 class ValidatorList(ListView):

@@ -35,7 +35,6 @@ class RunnerThread:
         self._runner: Runner | None = None
         self._stop: anyio.Event | None = None
         self._room: anyio.Event | None = None
-        self.run_dir: Path | None = None
         self.final: RunSummary | None = None  # the run as it ended, once stopped
         self._quiet_until = 0.0  # time.monotonic() before which nothing is handed over
 
@@ -131,7 +130,6 @@ class RunnerThread:
             return
         async with runner:
             self._runner = runner
-            self.run_dir = runner.run_dir
             # A short queue: when the receiver asks for quiet, the validators' output stops
             # being read within a few batches.
             events = runner.subscribe(buffer=HAND_OVER_BUFFER)
