@@ -5,7 +5,7 @@ from __future__ import annotations
 
 from collections import deque
 
-from rich.cells import cell_len, get_character_cell_size
+from rich.cells import get_character_cell_size
 from rich.segment import Segment
 from rich.style import Style
 from rich.text import Text
@@ -99,11 +99,11 @@ class LogView(ScrollView, can_focus=True):
 
     # Data in
 
-    def set_source(self, lines: deque[LogLineView], widest: int | None = None) -> None:
-        """Show these lines; `widest` (cells) when the caller knows it, which spares measuring
-        a whole window when the user moves to another validator."""
+    def set_source(self, lines: deque[LogLineView], widest: int) -> None:
+        """Show these lines; `widest` is the widest one's cells, which the window keeps, so
+        moving to another validator never measures a whole window."""
         self._lines = lines
-        self._width = widest if widest is not None else max((cell_len(strip_ansi(x.text)) for x in lines), default=0)
+        self._width = widest
         self._reset()
         self._find()
         if self.follow:
