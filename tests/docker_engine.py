@@ -113,3 +113,47 @@ def buildkit_files(context: Path, dockerfile: Path, out: Path, under: str) -> tu
             if name.startswith(prefix) and not member.isdir():
                 files.add(name[len(prefix) :])
     return True, files, done.stdout + done.stderr
+
+
+BUSYBOX_IMAGE = "checkdeck-test/busybox:2"
+
+
+def busybox_image() -> str:
+    """A base image with busybox as /bin/sh (Debian's busybox-static), made with `docker import`:
+    no registry is needed. Made once; later calls find it."""
+    import docker
+
+    api = docker.from_env(timeout=120).api
+    try:
+        api.inspect_image(BUSYBOX_IMAGE)
+        return BUSYBOX_IMAGE
+    except docker.errors.ImageNotFound:
+        pass
+    buf = io.BytesIO()
+    with tarfile.open(fileobj=buf, mode="w", format=tarfile.GNU_FORMAT) as tar:
+        for folder in ("bin", "tmp", "srv"):
+            info = tarfile.TarInfo(folder)
+            info.type, info.mode = tarfile.DIRTYPE, 0o1777 if folder == "tmp" else 0o755
+            tar.addfile(info)
+        tar.add("/bin/busybox", arcname="bin/busybox", recursive=False)
+        for name in ("sh", "sleep", "echo", "cat", "ls", "true", "false"):
+            info = tarfile.TarInfo(f"bin/{name}")
+            info.type, info.linkname = tarfile.SYMTYPE, "busybox"
+            tar.addfile(info)
+    repository, tag = BUSYBOX_IMAGE.split(":")
+    api.import_image_from_data(buf.getvalue(), repository=repository, tag=tag, changes=["ENV PATH=/bin"])
+    return BUSYBOX_IMAGE
+
+
+def python_image() -> str:
+    """The demo's small Python base (examples/python_base.py), made once."""
+    import importlib.util
+
+    path = Path(__file__).resolve().parent.parent / "examples" / "python_base.py"
+    spec = importlib.util.spec_from_file_location("checkdeck_python_base", path)
+    assert spec is not None and spec.loader is not None
+    module = importlib.util.module_from_spec(spec)
+    spec.loader.exec_module(module)
+    tag = module.ensure()
+    assert isinstance(tag, str)
+    return tag

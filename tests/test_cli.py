@@ -138,10 +138,11 @@ def test_engine_picks_the_docker_rules_of_every_build_context_validator(tmp_path
     (tmp_path / "app" / "main.py").write_text("")
     (tmp_path / "Dockerfile").write_text('FROM python:3.11\nCOPY . /srv\nCMD ["python", "/srv/app/main.py"]\n')
     (tmp_path / ".dockerignore").write_text(".checkdeck\n")
-    out = checkdeck("run", str(tmp_path), "--engine", "20.10", cwd=tmp_path)
+    # Only the build-context validators: with an engine, detection also builds the image.
+    out = checkdeck("run", str(tmp_path), "--only", "dockerignore", "--engine", "20.10", cwd=tmp_path)
     assert out.returncode == 0, out.stdout + out.stderr
     assert "(Docker 20.10 rules)" in out.stdout
-    out = checkdeck("run", str(tmp_path), "--engine", "current", cwd=tmp_path)
+    out = checkdeck("run", str(tmp_path), "--only", "dockerignore", "--engine", "current", cwd=tmp_path)
     assert "(current Docker rules)" in out.stdout
     out = checkdeck("run", str(tmp_path), "--engine", "v2x", cwd=tmp_path)
     assert out.returncode == 2 and "--engine: not an engine version: 'v2x'" in out.stderr

@@ -329,6 +329,7 @@ class CheckdeckApp(App[int]):
             state = self.states[event.name]
             if event.attempt == state.attempt:
                 state.progress = (event.done, event.total, event.label)
+                state.progress_text = event.text
                 self._update_pane(event.name)
 
     def _on_log(self, event: LogBatch) -> None:
@@ -365,6 +366,7 @@ class CheckdeckApp(App[int]):
             state.attempt = event.attempt
             state.findings = []
             state.progress = None
+            state.progress_text = ""
             state.summary = ""
             state.result = None
             state.change = None

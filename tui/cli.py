@@ -273,6 +273,14 @@ def cmd_list(config: Config) -> int:
         for row in rows:
             cells = [row[i] + " " * (widths[i] - cell_len(row[i])) for i in range(3)]
             print("  " + "  ".join([*cells, row[3]]).rstrip())
+    if config.path is None:
+        from validators.engine import registry
+
+        found = {spec.kind for spec in config.validators}
+        for kind in registry.KINDS:
+            why = registry.absent(kind, config.project_dir) if kind not in found else None
+            if why:
+                print(printable(f"  no {kind} validator: {why}"))
     return 0
 
 

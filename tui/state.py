@@ -116,6 +116,7 @@ class ValidatorState:
     started: float | None = None  # clock() when it started running
     elapsed: float | None = None  # frozen once it finished
     progress: tuple[int, int | None, str] | None = None
+    progress_text: str = ""  # the validator's own wording of its progress, when it gives one
     findings: list[Finding] = field(default_factory=list)
     result: ValidatorResult | None = None
     log: LogWindow = field(default_factory=LogWindow)
@@ -139,6 +140,8 @@ class ValidatorState:
         if self.status is Status.PENDING:
             # Nothing of an earlier attempt stays on show while this one waits.
             return "waiting for a slot" if self.attempt else "waiting to start"
+        if self.status is Status.RUNNING and self.progress_text:
+            return self.progress_text
         if self.status is Status.RUNNING and self.progress is not None:
             done, total, label = self.progress
             return f"{done}/{total} {label}".strip() if total else f"{done} {label}".strip()

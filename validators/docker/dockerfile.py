@@ -42,6 +42,7 @@ class Dockerfile:
     stages: list[Stage]
     global_args: dict[str, str]
     escape: str = "\\"
+    meta_args: list[Instruction] = field(default_factory=list)  # the ARGs before the first FROM
 
 
 class DockerfileError(ValueError):
@@ -199,6 +200,7 @@ def parse(text: str, path: str = "Dockerfile") -> Dockerfile:
 def _stages(instructions: list[Instruction], path: str, escape: str) -> Dockerfile:
     stages: list[Stage] = []
     global_args: dict[str, str] = {}
+    meta_args: list[Instruction] = []
     for ins in instructions:
         if ins.keyword == "FROM":
             tokens = ins.args.split()
@@ -209,6 +211,7 @@ def _stages(instructions: list[Instruction], path: str, escape: str) -> Dockerfi
             continue
         if not stages:
             if ins.keyword == "ARG":
+                meta_args.append(ins)
                 for token in shell_words(ins.args):
                     key, _, value = token.partition("=")
                     global_args[key] = value
@@ -217,7 +220,7 @@ def _stages(instructions: list[Instruction], path: str, escape: str) -> Dockerfi
         stages[-1].instructions.append(ins)
     if not stages:
         raise DockerfileError(path, 1, "no FROM instruction")
-    return Dockerfile(path, stages, global_args, escape)
+    return Dockerfile(path, stages, global_args, escape, meta_args)
 
 
 def env_pairs(args: str) -> list[tuple[str, str]]:

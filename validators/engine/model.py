@@ -167,6 +167,7 @@ class Progress:
     done: int
     total: int | None
     label: str = ""
+    text: str = ""  # what a pane shows instead of "done/total label" ("step 4/9 · 2 cached · RUN …")
 
 
 @dataclass(frozen=True)

@@ -21,6 +21,9 @@ class KindEntry:
     # "module:function", (spec, project_dir) -> list[ValidatorSpec]: one configured entry as the
     # validators it stands for (one per Dockerfile); None: the entry is one validator.
     expand: str | None = None
+    # "module:function", (project_dir) -> str | None: why detection found nothing of this kind
+    # here (`checkdeck list` says it); None: the kind has nothing to say.
+    absent: str | None = None
 
 
 KINDS: dict[str, KindEntry] = {
@@ -34,6 +37,13 @@ KINDS: dict[str, KindEntry] = {
         "validators.kinds.dockerignore.options:OPTIONS",
         "validators.kinds.dockerignore.detect:detect",
         "validators.kinds.dockerignore.detect:expand",
+    ),
+    "docker-build": KindEntry(
+        "validators.kinds.docker_build.validator:DockerBuildValidator",
+        "validators.kinds.docker_build.options:OPTIONS",
+        "validators.kinds.docker_build.detect:detect",
+        "validators.kinds.docker_build.detect:expand",
+        "validators.kinds.docker_build.detect:absent",
     ),
 }
 
@@ -61,6 +71,16 @@ def detector(kind: str) -> Detector:
     found = _load(KINDS[kind].detect)
     assert callable(found), f"{KINDS[kind].detect} is not callable"
     return found
+
+
+def absent(kind: str, project_dir: Path) -> str | None:
+    ref = KINDS[kind].absent
+    if ref is None:
+        return None
+    found = _load(ref)
+    assert callable(found), f"{ref} is not callable"
+    why = found(project_dir)
+    return why if isinstance(why, str) else None
 
 
 def expand(spec: ValidatorSpec, project_dir: Path) -> list[ValidatorSpec]:

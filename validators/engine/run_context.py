@@ -62,6 +62,14 @@ class RunContext:
         self._log.write(("".join(f"{line}\n" for line in lines)).encode("utf-8", "replace"))
         await self._add_lines("checkdeck", datetime.now(UTC), [sanitize(x) for x in lines])
 
+    async def output(self, stream: str, lines: Sequence[str]) -> None:
+        """Output that did not come from a process of ours (a build's RUN steps, a container's
+        log): to the log file as it is, on screen with colour kept and nothing else."""
+        if not lines:
+            return
+        self._log.write("".join(f"{line}\n" for line in lines).encode("utf-8", "surrogateescape"))
+        await self._add_lines(stream, datetime.now(UTC), [sanitize(line) for line in lines])
+
     async def report(self, finding: Finding) -> None:
         if self.secrets:
             finding = dataclasses.replace(
@@ -76,9 +84,9 @@ class RunContext:
     def add_check(self, check: Check) -> None:
         self._checks.append(check)
 
-    async def progress(self, done: int, total: int | None, label: str = "") -> None:
+    async def progress(self, done: int, total: int | None, label: str = "", text: str = "") -> None:
         await self.flush()
-        await self._publish(Progress(self.name, self.attempt, done, total, label))
+        await self._publish(Progress(self.name, self.attempt, done, total, label, redact(text, self.secrets)))
 
     async def run_process(
         self,

@@ -1,0 +1,1 @@
+"""The `docker-build` kind: build each Dockerfile with a real engine, live, and prove the image starts."""
