@@ -43,7 +43,10 @@ async def shoot() -> None:
             await pilot.press("enter")
             await pilot.pause(0.5)
             app.save_screenshot("finding-detail.svg", str(HERE))
-            await pilot.press("escape", "escape", "question_mark")
+            await pilot.press("escape", "escape", "j", "3")  # the image build: its steps and result
+            await pilot.pause(0.5)
+            app.save_screenshot("docker-build.svg", str(HERE))
+            await pilot.press("1", "question_mark")
             await pilot.pause(0.5)
             app.save_screenshot("help.svg", str(HERE))
         # The same run in a default-sized terminal.
@@ -51,7 +54,7 @@ async def shoot() -> None:
         async with app.run_test(size=(80, 24)) as pilot:
             await settle(app, pilot)
             app.save_screenshot("narrow.svg", str(HERE))
-    print(f"wrote overview.svg, findings.svg, finding-detail.svg, help.svg, narrow.svg in {HERE}")
+    print(f"wrote overview.svg, findings.svg, finding-detail.svg, docker-build.svg, help.svg, narrow.svg in {HERE}")
 
 
 if __name__ == "__main__":

@@ -6,6 +6,7 @@ mid-build, `# syntax=`, file checks, leftovers of a crashed run, and nothing lef
 from __future__ import annotations
 
 import os
+import re
 import socket
 import subprocess
 import threading
@@ -61,14 +62,17 @@ def ours(api: Any) -> list[dict[str, Any]]:
 
 
 @pytest.fixture(autouse=True)
-def nothing_left(api: Any) -> Iterator[set[str]]:
-    """Every test ends with no container and no image of ours, and no new container at all."""
+def nothing_left(api: Any, busybox: str, python: str) -> Iterator[set[str]]:
+    """Every test ends with no container and no image of ours, and no new container or image
+    at all (the bases are made first)."""
     before = {c["Id"] for c in api.containers(all=True)}
     images_before = {i["Id"] for i in api.images(all=True)}
     yield images_before
     assert ours(api) == []
     assert {c["Id"] for c in api.containers(all=True)} - before == set()
-    kept = [i for i in api.images(all=True, filters={"label": f"{LABEL_PID}={os.getpid()}"})]
+    assert {i["Id"] for i in api.images(all=True)} - images_before == set()
+    kept = [t for i in api.images(filters={"reference": "checkdeck/*"}) for t in i.get("RepoTags") or []
+            if f":p{os.getpid()}." in t]  # fmt: skip
     assert kept == []
 
 
@@ -189,13 +193,18 @@ async def test_a_module_the_dockerignore_drops_fails_the_smoke_import_and_confir
 @pytest.mark.parametrize("builder", BUILDERS)
 async def test_cancel_mid_run_stops_the_build_on_the_daemon(tmp_path: Path, busybox: str, builder: str, marker: str,
                                                             api: Any) -> None:  # fmt: skip
-    write_tree(tmp_path, {"Dockerfile": f"FROM {busybox}\nENV MARK={marker}\nRUN echo started-{marker} && sleep 600\n"})
+    # Wait for the RUN's own output, not the step's header (BuildKit shows it with $MARK expanded).
+    write_tree(
+        tmp_path, {"Dockerfile": f"FROM {busybox}\nENV MARK={marker}\nRUN echo ${{MARK}}x-running && sleep 600\n"}
+    )
     seen = anyio.Event()
 
     async def cancel_when_running(runner: Runner) -> None:
         async with runner.subscribe(buffer=10_000) as stream:
             async for event in stream:
-                if isinstance(event, LogBatch) and any(f"started-{marker}" in line for _, _, line in event.lines()):
+                if isinstance(event, LogBatch) and any(
+                    f"{marker}x-running" in line for _, stream, line in event.lines() if stream != "checkdeck"
+                ):
                     seen.set()
                     runner.cancel("img")
                     return
@@ -274,17 +283,23 @@ class _Proxy:
                 s.close()
 
 
-async def test_the_engine_going_away_mid_build_is_an_error_and_leaves_nothing(
-    tmp_path: Path, busybox: str, marker: str, monkeypatch: pytest.MonkeyPatch
+async def test_the_engine_going_away_mid_build_is_an_error_that_says_what_it_left(
+    tmp_path: Path, busybox: str, marker: str, monkeypatch: pytest.MonkeyPatch, api: Any, nothing_left: set[str]
 ) -> None:
-    write_tree(tmp_path, {"Dockerfile": f"FROM {busybox}\nENV MARK={marker}\nRUN echo started-{marker} && sleep 600\n"})
+    # Wait for the RUN's own output, not the step's header.
+    write_tree(
+        tmp_path, {"Dockerfile": f"FROM {busybox}\nENV MARK={marker}\nRUN echo ${{MARK}}x-running && sleep 600\n"}
+    )
     proxy = _Proxy(tmp_path / "engine.sock")
     monkeypatch.setenv("DOCKER_HOST", f"unix://{proxy.path}")
+    containers_before = {c["Id"] for c in api.containers(all=True)}
 
     async def vanish_when_running(runner: Runner) -> None:
         async with runner.subscribe(buffer=10_000) as stream:
             async for event in stream:
-                if isinstance(event, LogBatch) and any(f"started-{marker}" in line for _, _, line in event.lines()):
+                if isinstance(event, LogBatch) and any(
+                    f"{marker}x-running" in line for _, stream_name, line in event.lines() if stream_name != "checkdeck"
+                ):
                     proxy.kill()
                     return
 
@@ -292,7 +307,19 @@ async def test_the_engine_going_away_mid_build_is_an_error_and_leaves_nothing(
     result = summary.results[0]
     assert result.status is Status.ERROR, result.summary
     assert f"the engine at unix://{proxy.path} (DOCKER_HOST) closed the connection mid-build" in result.summary
+    # It could not remove the ENV step's image (no engine answers): a warning names it.
+    left = only(result, "docker-build/left-behind")
+    made = {i["Id"] for i in api.images(all=True)} - nothing_left
+    assert made and all(image.removeprefix("sha256:")[:12] in left.message for image in made)
+    # The engine itself stops the build when the connection drops; then the test tidies up.
     assert none_left_within(marker, 5.0) == []
+    for container in {c["Id"] for c in api.containers(all=True)} - containers_before:
+        try:
+            api.wait(container, condition="removed", timeout=15)
+        except Exception:
+            pass
+    for image in made:
+        api.remove_image(image)
 
 
 async def test_a_syntax_directive_the_engine_cannot_fetch_is_a_finding_on_its_line(
@@ -327,6 +354,8 @@ async def test_leftovers_of_a_crashed_run_are_swept_and_said(tmp_path: Path, bus
     dead.wait()
     labels = {LABEL_RUN: "crashed-run", LABEL_PID: str(dead.pid), LABEL_HOST: socket.gethostname()}
     left = api.create_container(busybox, command=["true"], labels=labels)["Id"]
+    host = re.sub(r"[^a-z0-9]+", "-", socket.gethostname().lower()).strip("-")
+    api.tag(busybox, "checkdeck/old", tag=f"p{dead.pid}.{host}.crashed-run")
     alive = api.create_container(busybox, command=["true"], labels={**labels, LABEL_PID: "1"})["Id"]
     try:
         write_tree(tmp_path, {"Dockerfile": f'FROM {busybox}\nCMD ["true"]\n'})
@@ -381,3 +410,23 @@ def test_a_300_mb_context_is_streamed_without_growing_memory(tmp_path: Path, bus
     baseline = rss_of_run(small)
     peak = rss_of_run(big)
     assert peak - baseline < 40 * 1024, (baseline, peak)
+
+
+def test_detection_adds_a_build_per_dockerfile_when_an_engine_answers_and_says_why_not(
+    tmp_path: Path, api: Any, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    from validators.config.detect import detect
+    from validators.kinds.docker_build.detect import absent
+
+    write_tree(tmp_path, {"Dockerfile": "FROM scratch\nCOPY app /app\n", "worker.Dockerfile": "FROM scratch\n",
+                          "app/x.txt": "x"})  # fmt: skip
+    found = [(s.name, s.options.get("dockerfile")) for s in detect(tmp_path) if s.kind == "docker-build"]
+    assert found == [("image: Dockerfile", "Dockerfile"), ("image: worker.Dockerfile", "worker.Dockerfile")]
+    assert absent(tmp_path) is None
+    monkeypatch.setenv("DOCKER_HOST", f"unix://{tmp_path}/gone.sock")
+    assert [s for s in detect(tmp_path) if s.kind == "docker-build"] == []
+    why = absent(tmp_path)
+    assert why is not None and why.startswith("2 Dockerfiles found, but no Docker engine at unix://")
+    listed = subprocess.run([os.sys.executable, "-m", "tui", "list", str(tmp_path)], capture_output=True, text=True,  # type: ignore[attr-defined]
+                            timeout=60)  # fmt: skip
+    assert "no docker-build validator: 2 Dockerfiles found, but no Docker engine at" in listed.stdout

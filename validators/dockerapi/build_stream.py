@@ -30,6 +30,8 @@ class BuildState:
     error: str | None = None
     failed: Step | None = None
     created: list[str] = field(default_factory=list)  # classic image IDs this build made
+    containers: list[str] = field(default_factory=list)  # classic step containers ("Running in")
+    last_layer: str | None = None  # classic: the image the next step's container starts from
     warnings: list[str] = field(default_factory=list)
     last_output: list[str] = field(default_factory=list)  # when no step is known
 
@@ -103,10 +105,13 @@ class StreamReader:
         if line == " ---> Using cache" and step is not None:
             self._end(step, "cached")
             return [("checkdeck", "  cached")]
-        if _RUNNING.match(line):
+        running = _RUNNING.match(line)
+        if running:
+            self.state.containers.append(running.group(1))
             return [("checkdeck", line.strip())]
         layer = _LAYER.match(line)
         if layer:
+            self.state.last_layer = layer.group(1)
             # FROM's id is the base image's, and a cached step's was made by an earlier build.
             if step is not None and step.state == "running":
                 if step.keyword != "FROM":

@@ -1,14 +1,17 @@
 """Containers and images a run makes: smoke commands in a locked-down container, file checks
 without running anything, removal whatever happens, and a sweep of what a crashed run left.
 
-Everything checkdeck creates carries the `checkdeck.run` label, with the pid and host of the
-process that made it, so a sweep removes only what a dead checkdeck left: another checkdeck
-running at the same time on the same engine keeps its containers."""
+Every container checkdeck creates carries the `checkdeck.run` label with the pid and host of
+the process that made it, so a sweep removes only what a dead checkdeck left: another checkdeck
+running at the same time on the same engine keeps its containers. An image carries the same
+owner in its tag instead (`checkdeck/NAME:pPID.HOST.RUN`): a label that changes every run would
+be a LABEL step the build cache can never reuse."""
 
 from __future__ import annotations
 
 import os
 import posixpath
+import re
 import shlex
 import socket
 import tarfile
@@ -24,19 +27,43 @@ import pathspec
 LABEL_RUN = "checkdeck.run"
 LABEL_PID = "checkdeck.pid"
 LABEL_HOST = "checkdeck.host"
-LABEL_KEEP = "checkdeck.keep"
 OUTPUT_TAIL = 40
 NO_COMMAND = ["/checkdeck-never-runs"]  # create does not exec: images without a shell work too
+
+
+LABEL_IMAGE = "checkdeck.image"
+_TAG_OWNER = re.compile(r"^checkdeck/[^:]+:p(\d+)\.([a-z0-9-]+)\.(.+)$")
 
 
 def owner_labels(run_id: str) -> dict[str, str]:
     return {LABEL_RUN: run_id, LABEL_PID: str(os.getpid()), LABEL_HOST: socket.gethostname()}
 
 
+def _slug(text: str, limit: int) -> str:
+    return (re.sub(r"[^a-z0-9]+", "-", text.lower()).strip("-") or "x")[:limit]
+
+
+def image_tag(name: str, run_id: str, keep: bool) -> str:
+    """A kept image is `checkdeck/NAME:latest`, which no sweep touches; another names its owner."""
+    repository = f"checkdeck/{_slug(name, 60)}"
+    if keep:
+        return f"{repository}:latest"
+    return f"{repository}:p{os.getpid()}.{_slug(socket.gethostname(), 40)}.{_slug(run_id, 60)}"
+
+
+def _tag_owner_gone(tag: str) -> str | None:
+    """The run of a tag whose owner is a dead checkdeck process of this host."""
+    m = _TAG_OWNER.match(tag)
+    if m is None or m.group(2) != _slug(socket.gethostname(), 40):
+        return None
+    labels = {LABEL_PID: m.group(1), LABEL_HOST: socket.gethostname()}
+    return m.group(3) if _owner_gone(labels) else None
+
+
 def _owner_gone(labels: dict[str, str] | None) -> bool:
     """Made by a checkdeck process of this host that no longer runs."""
     labels = labels or {}
-    if labels.get(LABEL_HOST) != socket.gethostname() or labels.get(LABEL_KEEP):
+    if labels.get(LABEL_HOST) != socket.gethostname():
         return False
     try:
         pid = int(labels.get(LABEL_PID, ""))
@@ -71,12 +98,15 @@ def sweep(api: Any) -> Swept:
                 runs.add(item["Labels"].get(LABEL_RUN, "?"))
             except Exception:
                 pass
-    for item in api.images(all=True, filters={"label": LABEL_RUN}):
-        if _owner_gone(item.get("Labels")):
+    for item in api.images(filters={"reference": "checkdeck/*"}):
+        for tag in item.get("RepoTags") or []:
+            run = _tag_owner_gone(tag)
+            if run is None:
+                continue
             try:
-                api.remove_image(item["Id"], force=True)
-                images.append(item["Id"].removeprefix("sha256:")[:12])
-                runs.add((item.get("Labels") or {}).get(LABEL_RUN, "?"))
+                api.remove_image(tag)
+                images.append(tag)
+                runs.add(run)
             except Exception:
                 pass
     return Swept(tuple(containers), tuple(images), tuple(sorted(runs)))

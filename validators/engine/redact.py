@@ -27,10 +27,13 @@ def _secret_key(spec: ValidatorSpec, key: object) -> bool:
 
 
 def secret_values(spec: ValidatorSpec) -> tuple[str, ...]:
-    env = spec.options.get("env")
-    if not isinstance(env, Mapping):
-        return ()
-    values = {str(v) for k, v in env.items() if _secret_key(spec, k)}
+    """Values of secret-looking keys in the tables that reach a process: a command's `env`,
+    an image build's `build_args`."""
+    values: set[str] = set()
+    for option in ("env", "build_args"):
+        table = spec.options.get(option)
+        if isinstance(table, Mapping):
+            values |= {str(v) for k, v in table.items() if _secret_key(spec, k)}
     # Longest first, so that a secret containing another is masked whole.
     return tuple(sorted((v for v in values if len(v) >= MIN_SECRET_LEN), key=len, reverse=True))
 

@@ -6,6 +6,7 @@ from __future__ import annotations
 import json
 import re
 import threading
+import time
 import uuid
 from collections.abc import Mapping
 from pathlib import Path
@@ -24,12 +25,13 @@ from validators.docker.sizes import human_size
 from validators.dockerapi.build_call import BuildCall, BuildCancelled, EngineGone
 from validators.dockerapi.build_stream import StreamReader
 from validators.dockerapi.containers import (
-    LABEL_KEEP,
+    LABEL_IMAGE,
     FileCheck,
     Limits,
     Smoke,
     SmokeResult,
     check_files,
+    image_tag,
     owner_labels,
     sweep,
 )
@@ -51,11 +53,6 @@ from validators.kinds.docker_build.prediction import Prediction, predict
 _MODULE_NOT_FOUND = re.compile(r"ModuleNotFoundError: No module named '([^']+)'")
 _swept: set[str] = set()
 _sweep_lock = threading.Lock()
-
-
-def _tag_part(text: str, limit: int) -> str:
-    cleaned = re.sub(r"[^a-z0-9]+", "-", text.lower()).strip("-")
-    return (cleaned or "image")[:limit]
 
 
 class DockerBuildValidator(Validator):
@@ -122,16 +119,15 @@ class _Build:
         self.details: list[tuple[str, str]] = [("engine", endpoint)]
         run_dir = ctx.log_path.parent.name or "run"
         self.run_id = f"{run_dir}-{ctx.attempt}"
-        self.tag = f"checkdeck/{_tag_part(validator.spec.name, 60)}:{_tag_part(self.run_id, 100)}"
-        self.labels = owner_labels(self.run_id)
-        if self.opts.get("keep"):
-            self.labels[LABEL_KEEP] = "1"
+        self.tag = image_tag(validator.spec.name, self.run_id, bool(self.opts.get("keep")))
+        self.labels = owner_labels(self.run_id)  # containers'
+        self.image_labels = {LABEL_IMAGE: "1"}  # the same every run, so the cache serves LABEL too
         args = self.opts.get("build_args") or {}
         assert isinstance(args, dict)
         self.build_args = {str(k): str(v) for k, v in args.items()}
         user_labels = self.opts.get("labels") or {}
         assert isinstance(user_labels, dict)
-        self.labels.update({str(k): str(v) for k, v in user_labels.items()})
+        self.image_labels.update({str(k): str(v) for k, v in user_labels.items()})
 
     async def run(self) -> Outcome:
         ctx = self.ctx
@@ -205,7 +201,8 @@ class _Build:
 
         prediction: list[Prediction] = []
         async with anyio.create_task_group() as tg:
-            tg.start_soon(self._predict, prediction, choice.builder, rules)
+            if self.opts.get("smoke") != []:  # the prediction serves the smoke checks only
+                tg.start_soon(self._predict, prediction, choice.builder, rules)
             outcome = await self._build(choice, context, report)
             if outcome is not None:
                 tg.cancel_scope.cancel()
@@ -318,6 +315,7 @@ class _Build:
     # -- the build
 
     image_id: str | None = None
+    build_started: float | None = None  # time.time() when the request was sent
 
     def _params(self, choice: BuilderChoice, dockerfile_name: str) -> dict[str, str]:
         opts = self.opts
@@ -326,7 +324,7 @@ class _Build:
             "dockerfile": dockerfile_name,
             "rm": "1",
             "forcerm": "1",
-            "labels": json.dumps(self.labels),
+            "labels": json.dumps(self.image_labels),
             "version": "2" if choice.builder == "buildkit" else "1",
         }
         if opts.get("no_cache"):
@@ -348,13 +346,18 @@ class _Build:
     async def _build(self, choice: BuilderChoice, context: Any, report: ContextReport) -> Outcome | None:
         """Build; None when it succeeded (self.image_id is set), else the outcome."""
         ctx = self.ctx
-        steps = StepPlan(self.parsed, choice.builder, self._target(), labels=len(self.labels)) if self.parsed else None
+        steps = (
+            StepPlan(self.parsed, choice.builder, self._target(), labels=len(self.image_labels))
+            if self.parsed
+            else None
+        )
         reader = StreamReader(steps) if steps is not None else StreamReader(StepPlan.empty(choice.builder))
         call = BuildCall(self.api, self._params(choice, context.dockerfile_name), stream(context))
         send, receive = anyio.create_memory_object_stream[dict[str, Any]](64)
         finished = threading.Event()
         failure: list[BaseException] = []
         started = anyio.current_time()
+        self.build_started = time.time()
 
         def on_item(item: dict[str, Any]) -> None:
             anyio.from_thread.run(send.send, item)
@@ -412,6 +415,7 @@ class _Build:
                 f"the engine at {self.endpoint} closed the connection mid-build ({error}): did dockerd stop or restart?"
             )
             await ctx.log(message)
+            await self._remove_created(reader)
             return Outcome(Status.ERROR, message, details=tuple(self.details))
         if isinstance(error, BuildCancelled):
             raise anyio.get_cancelled_exc_class()()
@@ -466,23 +470,54 @@ class _Build:
     async def _remove_created(self, reader: StreamReader) -> None:
         """The intermediate images a failed or cancelled classic build left: they carry no label."""
         created = list(reversed(reader.state.created))
-        if not created:
-            return
+        from docker.errors import NotFound
 
-        def remove() -> int:
-            removed = 0
+        def step_containers() -> list[str]:
+            """The step container the daemon is still removing after a cancel: the last one it
+            named, or one it made from the last layer before it could say so."""
+            found = list(reader.state.containers[-1:])
+            if reader.state.last_layer and self.build_started is not None:
+                for item in self.api.containers(all=True, filters={"ancestor": reader.state.last_layer}):
+                    if item.get("Created", 0) >= int(self.build_started) - 1 and not item.get("Labels"):
+                        found.append(item["Id"])
+            return found
+
+        def remove() -> list[tuple[str, str]]:
+            # Wait for the daemon to remove the step's container (a wait on the container, not
+            # a sleep): it holds the last image made, and no container may outlive the run.
+            for container in dict.fromkeys(step_containers()):
+                try:
+                    self.api.wait(container, condition="removed", timeout=15)
+                except NotFound:
+                    pass
+                except Exception:
+                    pass  # gone already, or the engine is: the removal below says which
+            left = []
             for image in created:
                 try:
                     if self.api.inspect_image(image).get("RepoTags"):
                         continue  # never an image somebody named
                     self.api.remove_image(image, force=False, noprune=False)
-                    removed += 1
-                except Exception:
-                    pass  # a layer another image uses stays
-            return removed
+                except NotFound:
+                    pass
+                except Exception as exc:
+                    left.append((image, _api_error_text(exc) or str(exc)))
+            return left
 
-        removed = await anyio.to_thread.run_sync(remove)
-        await self.ctx.log(f"removed {plural(removed, 'intermediate image')} the build left")
+        left = await anyio.to_thread.run_sync(remove)
+        if created:
+            await self.ctx.log(f"removed {plural(len(created) - len(left), 'intermediate image')} the build left")
+        if left:
+            await self.ctx.report(
+                Finding(
+                    Severity.WARNING,
+                    "docker-build/left-behind",
+                    f"{plural(len(left), 'intermediate image')} the build made could not be removed: "
+                    + "; ".join(f"{image[:12]} ({why.splitlines()[0][:160]})" for image, why in left),
+                    self.rel,
+                    hint="remove them with `docker rmi " + " ".join(image[:12] for image, _ in left) + "`",
+                )
+            )
 
     async def _remove_image(self) -> None:
         if self.image_id is None or self.opts.get("keep"):
