@@ -430,3 +430,36 @@ def test_detection_adds_a_build_per_dockerfile_when_an_engine_answers_and_says_w
     listed = subprocess.run([os.sys.executable, "-m", "tui", "list", str(tmp_path)], capture_output=True, text=True,  # type: ignore[attr-defined]
                             timeout=60)  # fmt: skip
     assert "no docker-build validator: 2 Dockerfiles found, but no Docker engine at" in listed.stdout
+
+
+async def test_an_import_the_prediction_said_would_fail_that_works_in_the_image_is_shown(
+    tmp_path: Path, python: str
+) -> None:
+    # app/gen is excluded from the context, so the build-context check predicts a
+    # ModuleNotFoundError; a RUN step generates it in the image, so the import works there.
+    write_tree(
+        tmp_path,
+        {
+            "app/__init__.py": "",
+            "app/main.py": "import app.gen\n",
+            "app/gen/__init__.py": "MADE = 'in the repository'\n",
+            ".dockerignore": ".checkdeck\n**/gen/\n",
+            "Dockerfile": f"FROM {python}\nWORKDIR /srv\nCOPY app/ app/\n"
+            "RUN mkdir -p app/gen && echo \"MADE = 'by the build'\" > app/gen/__init__.py\n"
+            'CMD ["python3", "-m", "app.main"]\n',
+        },
+    )
+    result, _ = await build(tmp_path, "classic")
+    refuted = only(result, "docker-build/prediction-refuted")
+    assert "predicted ModuleNotFoundError: app.gen" in refuted.message and "checkdeck bug" in refuted.message
+    assert result.status is Status.PASSED  # a warning: the image works
+
+
+async def test_a_timeout_mid_build_stops_it_and_leaves_nothing(tmp_path: Path, busybox: str, marker: str) -> None:
+    write_tree(tmp_path, {"Dockerfile": f"FROM {busybox}\nENV MARK={marker}\nRUN sleep 600\n"})
+    slow = ValidatorSpec("img", "docker-build", {"dockerfile": "Dockerfile", "builder": "classic", "no_cache": True},
+                         timeout_s=3)  # fmt: skip
+    summary, _ = await run_specs(tmp_path, [slow])
+    result = summary.results[0]
+    assert result.status is Status.FAILED and "timed out" in result.summary, result.summary
+    assert none_left_within(marker, 2.0) == []

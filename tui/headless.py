@@ -89,7 +89,8 @@ def print_summary(summary: RunSummary, console: Console) -> None:
                 printable(f"{name}: {where}{f.severity.value} [{f.rule}] {first_line}"), markup=False, highlight=False
             )
             if f.hint:
-                console.print(printable(f"    hint: {f.hint}"), markup=False, highlight=False)
+                hint = f.hint.replace("\n", "\n          ")  # a multi-line hint (output) stays indented
+                console.print(printable(f"    hint: {hint}"), markup=False, highlight=False)
         hidden = len(r.findings) - len(shown)
         if hidden > 0 and shown:
             console.print(f"{name}: … {plural(hidden, 'more finding')} in the report", markup=False)

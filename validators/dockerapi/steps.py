@@ -153,7 +153,7 @@ class StepPlan:
             keyword = text.split(" ", 1)[0].upper()
             unmatched = [s for s in self.steps if s.state == "waiting" and s.keyword == keyword]
             step = unmatched[0] if unmatched else self._add(-1, keyword, text, None)
-        step.text = text
+        step.text = " ".join(text.split())  # continuation lines leave runs of spaces
         return step
 
     def buildkit_step(self, name: str) -> Step | None:
@@ -179,7 +179,7 @@ class StepPlan:
             if known:
                 return known[0]
             step = self._add(stage if stage is not None else -1, keyword, text, None)
-        step.text = text
+        step.text = " ".join(text.split())
         return step
 
     def _stage_of(self, label: str | None) -> int | None:

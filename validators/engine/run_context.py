@@ -9,7 +9,16 @@ from pathlib import Path
 
 import anyio
 
-from validators.engine.model import Check, Event, Finding, FindingReported, LogBatch, LogChunk, Progress
+from validators.engine.model import (
+    Check,
+    Event,
+    Finding,
+    FindingReported,
+    LogBatch,
+    LogChunk,
+    Progress,
+    ValidatorSpec,
+)
 from validators.engine.redact import redact, redact_bytes
 from validators.process.run import ProcessOutcome, RawLog, run_process
 from validators.process.terminal_text import sanitize
@@ -33,8 +42,12 @@ class RunContext:
         publish: Publish,
         term_grace_s: float,
         secrets: tuple[str, ...] = (),
+        peers: tuple[ValidatorSpec, ...] = (),
     ) -> None:
         self.name = name
+        # The run's other validators, as configured: a validator may name the one that checks
+        # the same thing another way (the build-context check and the image build).
+        self.peers = peers
         self.attempt = attempt
         self.project_dir = project_dir
         self.log_path = log_path

@@ -219,6 +219,7 @@ class Runner:
                             publish=self._events.publish,
                             term_grace_s=self.term_grace_s,
                             secrets=self.secrets[spec.name],
+                            peers=tuple(s for s in self.specs.values() if s.name != spec.name),
                         )
                         outcome = await self._run_validator(spec, ctx)
                         with anyio.CancelScope(shield=True):

@@ -37,9 +37,13 @@ def detect(project_dir: Path) -> list[ValidatorSpec]:
     builds = find_builds(project_dir).builds
     if not builds or _engine_problem() is not None:
         return []
+    engine = resolve().describe()
     return [
         ValidatorSpec(
-            f"{DETECTED_NAME}: {_label(b, builds)}", "docker-build", _options(b), source=f"detected: {b.origin}"
+            f"{DETECTED_NAME}: {_label(b, builds)}",
+            "docker-build",
+            _options(b),
+            source=f"detected: {b.origin}; engine {engine} answers",
         )
         for b in builds
     ]

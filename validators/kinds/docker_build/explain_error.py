@@ -45,6 +45,11 @@ def _tail(step: Step | None) -> str | None:
     return "last lines of its output:\n" + "\n".join(lines)
 
 
+def heredocs_before(text: str, line: int) -> bool:
+    """A heredoc (`<<EOF` ending a RUN/COPY line) at or before `line` of the Dockerfile."""
+    return any(re.search(r"<<-?\s*['\"]?\w+['\"]?\s*$", row) for row in text.splitlines()[:line])
+
+
 def _last(message: str) -> str:
     """BuildKit nests errors as `a: b: c`; the innermost part says what happened."""
     parts = [p.strip() for p in message.split(": ") if p.strip()]
@@ -59,6 +64,8 @@ def explain_failure(
     rel: str,
     project: Path,
     syntax: tuple[int, str] | None,
+    text: str = "",
+    engine: str = "",
 ) -> BuildFailure:
     error = plain(error).strip()
     first = error.splitlines()[0] if error else "the build failed"
@@ -67,12 +74,18 @@ def explain_failure(
     m = _PARSE.search(error)
     if m:
         number = int(m.group(1))
+        hint = None
+        if heredocs_before(text, number) and engine.startswith("20."):
+            hint = (
+                f"this engine (Docker {engine}) has BuildKit v0.8, whose Dockerfile parser does not know heredocs "
+                "(`RUN <<EOF`): Docker 23 and later do; or write the commands on one RUN line"
+            )
         return BuildFailure(
             "docker-build/dockerfile-parse",
             f"the engine cannot parse {rel}: line {number}: {m.group(2).strip()}",
             rel,
             number,
-            None,
+            hint,
             f"line {number} does not parse",
         )
     if "requires BuildKit" in error:
@@ -131,9 +144,10 @@ def explain_failure(
     run = _RUN.search(error)
     if run and step is not None:
         code = run.group(1) or run.group(2)
+        said = next((line.strip() for line in reversed(step.tail) if line.strip()), "")
         return BuildFailure(
             "docker-build/step-failed",
-            f"{step.text} exited with code {code}",
+            f"{step.text} exited with code {code}" + (f": {said[:200]}" if said else ""),
             rel,
             line,
             _tail(step),

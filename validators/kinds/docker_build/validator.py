@@ -40,7 +40,7 @@ from validators.dockerapi.endpoint import EngineUnavailable, builder_version, co
 from validators.dockerapi.steps import Step, StepPlan, stage_index
 from validators.engine.base import Option, Outcome, Validator
 from validators.engine.durations import format_duration
-from validators.engine.model import Finding, Severity, Status
+from validators.engine.model import Finding, Severity, Status, ValidatorSpec
 from validators.engine.run_context import RunContext
 from validators.engine.safe_read import read_regular
 from validators.engine.store import cache_file
@@ -134,6 +134,7 @@ class _Build:
         await self._sweep()
         version = await anyio.to_thread.run_sync(lambda: self.api.version())
         engine_version = str(version.get("Version", "?"))
+        self.engine_version = engine_version
         advertised = await anyio.to_thread.run_sync(builder_version, self.api)
         networks = await anyio.to_thread.run_sync(lambda: [n.get("Name") for n in self.api.networks()])
         choice = choose_builder(
@@ -315,6 +316,7 @@ class _Build:
     # -- the build
 
     image_id: str | None = None
+    engine_version: str = ""
     build_started: float | None = None  # time.time() when the request was sent
 
     def _params(self, choice: BuilderChoice, dockerfile_name: str) -> dict[str, str]:
@@ -432,6 +434,8 @@ class _Build:
                 self.rel,
                 self.v.project_dir,
                 syntax_directive(self.text) if choice.builder == "buildkit" else None,
+                self.text,
+                self.engine_version,
             )
             await self._report_failure(failure_info)
             await self._remove_created(reader)
@@ -657,9 +661,15 @@ class _Build:
             if gap is not None:
                 confirmed.add(gap.module)
                 cause = f"excluded by {gap.excluded_by}" if gap.excluded_by else "no COPY brings it into the image"
+                checkers = [
+                    f"`{p.name}`"
+                    for p in self.ctx.peers
+                    if _checks_dockerfile(p, self.v.project_dir, self.v.dockerfile)
+                ]
+                by = f" of validator {', '.join(checkers)}" if checkers else ""
                 message += (
                     f"; confirms the build-context check's prediction: {cause} "
-                    f"(its python/module-not-in-image finding at {gap.finding_at})"
+                    f"(its python/module-not-in-image finding{by} at {gap.finding_at})"
                 )
                 hint = (f"add `{gap.fix}` after that line" if gap.fix else None) or hint
             else:
@@ -713,6 +723,19 @@ class _Build:
                 rule = "docker-build/file-present"
             await self.ctx.report(Finding(Severity.ERROR, rule, message, self.rel))
         return checks
+
+
+def _checks_dockerfile(peer: ValidatorSpec, project: Path, dockerfile: Path) -> bool:
+    """A build-context validator of the run that checks this Dockerfile (all of them, unless
+    it names its Dockerfiles)."""
+    if peer.kind != "dockerignore":
+        return False
+    entries = peer.options.get("dockerfiles")
+    if not isinstance(entries, list):
+        return True
+    return any(
+        isinstance(e, dict) and (project / str(e.get("path", ""))).resolve() == dockerfile.resolve() for e in entries
+    )
 
 
 def _number(value: object, default: float) -> float:

@@ -18,7 +18,7 @@ from validators.docker.build_sources import MAX_DEPTH, Builds, find_builds
 from validators.docker.engine_rules import resolve_rules
 from validators.docker.sizes import human_size
 from validators.engine.base import Option, Outcome, Validator
-from validators.engine.model import Finding, Severity, Status
+from validators.engine.model import Finding, Severity, Status, ValidatorSpec
 from validators.engine.run_context import RunContext
 from validators.engine.store import cache_file
 from validators.engine.wording import plural
@@ -113,7 +113,11 @@ class DockerignoreValidator(Validator):
             )
             for line in result.log:
                 await ctx.log(line)
+            provers = _image_builds(ctx.peers, self.project_dir, target.dockerfile)
             for finding in result.findings:
+                if provers and finding.rule == "python/module-not-in-image":
+                    also = f"the docker-build validator {provers} imports it in the built image, to confirm this"
+                    finding = dataclasses.replace(finding, hint=f"{finding.hint}; {also}" if finding.hint else also)
                 await ctx.report(finding)
             files += result.files
             size += result.size
@@ -156,6 +160,17 @@ def _builds_of_run(project: Path, run: str) -> Builds:
         if _last_builds is None or _last_builds[0] != (project, run):
             _last_builds = ((project, run), find_builds(project))
         return _last_builds[1]
+
+
+def _image_builds(peers: tuple[ValidatorSpec, ...], project: Path, dockerfile: Path) -> str:
+    """The run's docker-build validators of this Dockerfile, named for a finding's hint."""
+    names = [
+        f"`{peer.name}`"
+        for peer in peers
+        if peer.kind == "docker-build"
+        and (project / str(peer.options.get("dockerfile", "Dockerfile"))).resolve() == dockerfile.resolve()
+    ]
+    return ", ".join(names)
 
 
 def _strings(value: object) -> list[str]:
