@@ -124,7 +124,7 @@ async def test_a_good_image_builds_live_and_its_entrypoint_imports(
     root = python_project(tmp_path, python, ".checkdeck\n")
     result, events = await build(root, builder, no_cache=True)
     assert result.status is Status.PASSED, (result.summary, result.findings, log_of(result))
-    assert "smoke 1/1 passed" in result.summary and result.summary.startswith("built ")
+    assert result.summary.startswith("smoke 1/1 passed; built ")
     shown = [e.text for e in events if isinstance(e, Progress) and e.text]
     assert any(t.startswith("step ") and "/" in t for t in shown), shown
     assert any("RUN" in t for t in shown), shown
@@ -177,6 +177,7 @@ async def test_a_module_the_dockerignore_drops_fails_the_smoke_import_and_confir
     root = python_project(tmp_path, python, ".checkdeck\n**/monitoring/\n")
     result, _ = await build(root, builder)
     assert result.status is Status.FAILED, result.summary
+    assert result.summary.startswith("smoke 0/1 passed: ModuleNotFoundError: app.services.monitoring; built ")
     finding = only(result, "docker-build/module-missing")
     assert finding.message.startswith("ModuleNotFoundError: app.services.monitoring in the built image")
     assert (
@@ -463,3 +464,14 @@ async def test_a_timeout_mid_build_stops_it_and_leaves_nothing(tmp_path: Path, b
     result = summary.results[0]
     assert result.status is Status.FAILED and "timed out" in result.summary, result.summary
     assert none_left_within(marker, 2.0) == []
+
+
+async def test_a_secret_looking_build_arg_is_masked_and_warned_about(tmp_path: Path, busybox: str) -> None:
+    write_tree(tmp_path, {"Dockerfile": f"FROM {busybox}\nARG NPM_TOKEN\nRUN echo token=$NPM_TOKEN\n"})
+    result, events = await build(tmp_path, "classic", build_args={"NPM_TOKEN": "s3cr3t-value-123"}, smoke=[])
+    warning = only(result, "docker-build/secret-build-arg")
+    assert "NPM_TOKEN" in warning.message and "docker history" in warning.message
+    log = log_of(result)
+    assert "token=***" in log and "s3cr3t-value-123" not in log
+    shown = [line for e in events if isinstance(e, LogBatch) for _, _, line in e.lines()]
+    assert not any("s3cr3t-value-123" in line for line in shown)

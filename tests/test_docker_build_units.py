@@ -230,6 +230,17 @@ def test_the_context_tar_holds_what_the_listing_sends_with_folders_links_and_mod
     assert data[156:157] != b"x"  # the first header is a plain one, never PAX: BuildKit sniffs it
 
 
+def test_a_name_that_is_not_utf8_reaches_the_tar_as_its_bytes(tmp_path: Path) -> None:
+    root = write_tree(tmp_path, {"Dockerfile": "FROM scratch\n"})
+    with open(os.path.join(os.fsencode(root), b"caf\xe9.txt"), "wb") as f:
+        f.write(b"latin-1 name")
+    report = compute(ContextSpec(root, root / "Dockerfile", "buildkit"))
+    data = b"".join(context_tar.stream(context_tar.plan(report, root / "Dockerfile")))
+    with tarfile.open(fileobj=io.BytesIO(data), encoding="utf-8", errors="surrogateescape") as tar:
+        names = {os.fsencode(m.name) for m in tar.getmembers()}
+    assert b"caf\xe9.txt" in names
+
+
 def test_a_dockerfile_outside_the_context_is_sent_under_the_name_the_cli_gives_it(tmp_path: Path) -> None:
     root = write_tree(tmp_path, {"ctx/a.txt": "a", "build/api.Dockerfile": "FROM scratch\nCOPY a.txt /\n"})
     report = compute(ContextSpec(root / "ctx", root / "build" / "api.Dockerfile", "buildkit"))

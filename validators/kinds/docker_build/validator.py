@@ -41,6 +41,7 @@ from validators.dockerapi.steps import Step, StepPlan, stage_index
 from validators.engine.base import Option, Outcome, Validator
 from validators.engine.durations import format_duration
 from validators.engine.model import Finding, Severity, Status, ValidatorSpec
+from validators.engine.redact import looks_secret
 from validators.engine.run_context import RunContext
 from validators.engine.safe_read import read_regular
 from validators.engine.store import cache_file
@@ -164,6 +165,18 @@ class _Build:
                 message = f"no stage named {self.opts['target']!r} in {self.rel}"
                 await ctx.report(Finding(Severity.ERROR, "docker-build/unknown-target", message, self.rel))
                 return Outcome(Status.FAILED, message, details=tuple(self.details))
+        for key in sorted(k for k in self.build_args if looks_secret(k)):
+            await ctx.report(
+                Finding(
+                    Severity.WARNING,
+                    "docker-build/secret-build-arg",
+                    f"build arg {key} looks like a secret: a build arg that a RUN step uses is kept in the image's "
+                    "history (`docker history --no-trunc`), readable by anyone with the image",
+                    self.rel,
+                    hint=f"pass it as a BuildKit secret instead (`RUN --mount=type=secret,id={key.lower()}`), "
+                    "which needs `docker buildx build --secret`",
+                )
+            )
         blockers = sessionless_blockers(self.parsed, choice.builder, self.rel)
         for finding in blockers:
             await ctx.report(finding)
@@ -589,15 +602,26 @@ class _Build:
         file_checks = await self._files(workdir)
         failed_smoke = [r for r in smoke_results if not r.passed]
         failed_files = [c for c in file_checks if not c.passed]
-        parts = [
-            f"built {short} in {format_duration(self.build_s)} ({human_size(size)}; {cached} cached, {built} built)"
-        ]
-        if smoke_results:
-            parts.append(f"smoke {len(smoke_results) - len(failed_smoke)}/{len(smoke_results)} passed")
+        # The verdict first: a pane shows the start of the summary.
+        parts = []
+        if failed_smoke:
+            first = failed_smoke[0]
+            missing = _MODULE_NOT_FOUND.findall("\n".join(first.output))
+            why = (
+                f"ModuleNotFoundError: {missing[-1]}"
+                if missing
+                else f"`{first.command}` {first.error or f'exit code {first.exit_code}'}"
+            )
+            parts.append(f"smoke {len(smoke_results) - len(failed_smoke)}/{len(smoke_results)} passed: {why}")
+        elif smoke_results:
+            parts.append(f"smoke {len(smoke_results)}/{len(smoke_results)} passed")
         else:
             parts.append("no smoke check" + (f" ({prediction.note})" if prediction.note else " (set `smoke`)"))
         if file_checks:
             parts.append(f"files {len(file_checks) - len(failed_files)}/{len(file_checks)} as expected")
+        parts.append(
+            f"built {short} in {format_duration(self.build_s)} ({human_size(size)}; {cached} cached, {built} built)"
+        )
         errors = sum(f.severity is Severity.ERROR for f in ctx.findings)
         status = Status.FAILED if errors else Status.PASSED
         return Outcome(status, "; ".join(parts), details=tuple(self.details))
