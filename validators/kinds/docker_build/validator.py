@@ -19,6 +19,7 @@ import anyio.to_thread
 
 from validators.docker.analysis import Target, relative
 from validators.docker.build_context import ContextReport, ContextSpec, compute
+from validators.docker.build_sources import find_builds
 from validators.docker.dockerfile import Dockerfile, DockerfileError, parse
 from validators.docker.engine_rules import rules_for
 from validators.docker.sizes import human_size
@@ -52,6 +53,7 @@ from validators.kinds.docker_build.options import OPTIONS
 from validators.kinds.docker_build.prediction import Prediction, predict
 
 _MODULE_NOT_FOUND = re.compile(r"ModuleNotFoundError: No module named '([^']+)'")
+PREDICTION_GRACE_S = 2.0
 _swept: set[str] = set()
 _sweep_lock = threading.Lock()
 
@@ -65,10 +67,20 @@ class DockerBuildValidator(Validator):
     def dockerfile(self) -> Path:
         return self.project_dir / str(self.spec.options.get("dockerfile", "Dockerfile"))
 
-    @property
-    def context(self) -> Path:
+    context: Path  # set by run(): the configured one, else the one the build-context check finds
+
+    def _find_context(self) -> Path:
+        """The configured context, else the one the project's build sources give this
+        Dockerfile (a compose file, a workflow, its COPY lines), else the project root: as the
+        `dockerignore` validator chooses it."""
         configured = self.spec.options.get("context")
-        return self.project_dir / str(configured) if configured is not None else self.dockerfile.parent
+        if configured is not None:
+            return self.project_dir / str(configured)
+        wanted = self.dockerfile.resolve()
+        for build in find_builds(self.project_dir).builds:
+            if (self.project_dir / build.dockerfile).resolve() == wanted:
+                return self.project_dir / build.context
+        return self.project_dir
 
     def describe(self) -> str:
         return relative(self.dockerfile, self.project_dir)
@@ -87,6 +99,7 @@ class DockerBuildValidator(Validator):
         except DockerfileError as exc:
             parsed = None  # the engine's parser decides; its error names the line
             await ctx.log(f"checkdeck's parser: {exc} (the engine decides)")
+        self.context = await anyio.to_thread.run_sync(self._find_context)
         try:
             api, endpoint = await anyio.to_thread.run_sync(connect)
         except EngineUnavailable as exc:
@@ -214,11 +227,18 @@ class _Build:
         await ctx.log(f"sending the context: {plural(context.files, 'file')}, {human_size(report.total_size)}")
 
         prediction: list[Prediction] = []
+        predicted = anyio.Event()
         async with anyio.create_task_group() as tg:
             if self.opts.get("smoke") != []:  # the prediction serves the smoke checks only
-                tg.start_soon(self._predict, prediction, choice.builder, rules)
+                tg.start_soon(self._predict, prediction, choice.builder, rules, predicted)
+            else:
+                predicted.set()
             outcome = await self._build(choice, context, report)
             if outcome is not None:
+                # Not needed any more. A short grace first: a worker process cancelled while it
+                # is still starting is killed but reaped only later (anyio's to_process).
+                with anyio.move_on_after(PREDICTION_GRACE_S):
+                    await predicted.wait()
                 tg.cancel_scope.cancel()
                 return outcome
         assert self.image_id is not None
@@ -301,7 +321,7 @@ class _Build:
             return str(exc).splitlines()[0] if str(exc) else type(exc).__name__
         return None
 
-    async def _predict(self, into: list[Prediction], builder: str, rules: Any) -> None:
+    async def _predict(self, into: list[Prediction], builder: str, rules: Any, done: anyio.Event) -> None:
         target = Target(
             self.v.dockerfile,
             self.v.context,
@@ -325,6 +345,8 @@ class _Build:
             )
         except Exception as exc:  # the prediction is a bonus: the build and smoke checks go on
             into.append(Prediction(note=f"the build-context check failed here: {exc}"))
+        finally:
+            done.set()
 
     # -- the build
 
