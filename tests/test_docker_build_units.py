@@ -103,7 +103,7 @@ def test_the_classic_stream_gives_step_states_output_and_the_failing_step() -> N
     assert [s.state for s in plan.steps] == ["base", "cached", "failed"]
     assert reader.state.failed is plan.steps[2] and reader.state.failed.line == 3
     assert list(plan.steps[2].tail) == ["out", "err"]
-    assert ("stderr", "\x1b[91merr") in lines and ("stdout", "out") in lines
+    assert ("stderr", "err") in lines and ("stdout", "out") in lines
     assert reader.state.created == []  # the cached layer was not made by this build
     assert "non-zero code: 3" in (reader.state.error or "")
 
@@ -338,3 +338,16 @@ def test_the_private_docker_py_helpers_the_build_request_uses_keep_their_shape()
         for cell in inner:
             names |= set(inspect.signature(cell.cell_contents).parameters)
         assert all(p in names for p in params), (name, signature)
+
+
+def test_a_buildkit_copy_error_lands_on_the_copy_that_names_the_source_not_the_running_step(tmp_path: Path) -> None:
+    text = "FROM scratch\nRUN make\nCOPY --chown=a:a SPEC/ ./SPEC/\n"
+    root = write_tree(tmp_path, {"Dockerfile": text, "SPEC/x.md": "x", ".dockerignore": "**/SPEC/\n"})
+    report = compute(ContextSpec(root, root / "Dockerfile", "buildkit"))
+    plan = StepPlan(parse(text), "buildkit", None)
+    running = plan.buildkit_step("[1/2] RUN make")
+    failure = explain_failure('failed to compute cache key: "/SPEC" not found: not found', running, plan, report,
+                              "Dockerfile", root, None)  # fmt: skip
+    assert (failure.rule, failure.line) == ("docker-build/copy-excluded", 3)
+    assert failure.message.startswith("COPY --chown=a:a SPEC/ ./SPEC/: SPEC is not in the build context: excluded by "
+                                      ".dockerignore:1 `**/SPEC/`")  # fmt: skip

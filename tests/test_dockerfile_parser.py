@@ -143,3 +143,13 @@ def test_an_entrypoint_script_is_read_and_exec_dollar_at_hands_over_to_cmd() -> 
     shell = simulate(parse("FROM python:3.11\nWORKDIR /srv\nCOPY . .\nCMD docker/start.sh\n"), ContextView(files)).final
     found = find_entrypoints(shell, lambda p: scripts.get(shell.tree.files.get(p) or ""))
     assert [(e.kind, e.target) for e in found] == [("module", "app.wsgi")]
+
+
+def test_a_line_that_is_no_instruction_is_refused_with_its_line_as_docker_does() -> None:
+    # A multi-line `echo '…'` without continuations: Docker reads its second line as an
+    # instruction and refuses the file (seen in a real repository's load-tester.Dockerfile).
+    text = 'FROM python:3.9-slim\nRUN echo \'#!/usr/bin/env python3\n"""\nfrom locust import HttpUser\n\'\n'
+    with pytest.raises(DockerfileError) as caught:
+        parse(text)
+    assert caught.value.line == 3 and 'unknown instruction: """' in str(caught.value)
+    assert parse("FROM scratch\nRUN\techo tab-separated\n").stages[0].instructions[0].keyword == "RUN"

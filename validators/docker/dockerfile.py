@@ -12,6 +12,12 @@ _DIRECTIVE = re.compile(r"^#\s*([a-zA-Z][a-zA-Z0-9]*)\s*=\s*(.+?)\s*$")
 # BuildKit's rule (frontend/dockerfile/parser): a heredoc is a whole shell word of the form
 # [fd]<<[-]NAME, after quotes are taken into account; `print(1<<x)` inside quotes is not one.
 _HEREDOC_WORD = re.compile(r"^(\d*)<<(-?)([^<]*)$")
+# Every instruction Docker's parser knows (moby/buildkit frontend/dockerfile/command): a line
+# that starts with anything else makes Docker refuse the whole Dockerfile.
+INSTRUCTIONS = frozenset(
+    "ADD ARG CMD COPY ENTRYPOINT ENV EXPOSE FROM HEALTHCHECK LABEL MAINTAINER ONBUILD RUN SHELL STOPSIGNAL USER "
+    "VOLUME WORKDIR".split()
+)
 _VAR = re.compile(r"\$(?:\{([A-Za-z_][A-Za-z0-9_]*)(?:(:?[-+])([^}]*))?\}|([A-Za-z_][A-Za-z0-9_]*))")
 
 
@@ -180,8 +186,10 @@ def parse(text: str, path: str = "Dockerfile") -> Dockerfile:
             i += 1
             break
         joined = " ".join(p.strip() for p in parts).strip()
-        keyword, _, args = joined.partition(" ")
-        keyword = keyword.upper()
+        head = re.split(r"\s", joined, maxsplit=1)
+        keyword, args = head[0].upper(), head[1] if len(head) > 1 else ""
+        if keyword not in INSTRUCTIONS:
+            raise DockerfileError(path, start + 1, f"unknown instruction: {head[0][:40]}")
         heredocs = []
         if keyword in ("RUN", "COPY", "ADD"):
             heredocs = heredoc_names(args)

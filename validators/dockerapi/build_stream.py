@@ -16,6 +16,7 @@ _STEP = re.compile(r"^Step (\d+)/(\d+) : (.*)$", re.S)
 _LAYER = re.compile(r"^ ---> ([0-9a-f]{12,64})$")
 _RUNNING = re.compile(r"^ ---> Running in ([0-9a-f]{12,64})$")
 _SGR = re.compile(r"\x1b\[[0-9;]*m")
+_STDERR_ON, _STDERR_OFF = "\x1b[91m", "\x1b[0m"
 
 LogLine = tuple[str, str]  # (stream, text): "stdout", "stderr" or "checkdeck"
 
@@ -79,19 +80,24 @@ class StreamReader:
     # -- classic
 
     def _classic(self, text: str) -> list[LogLine]:
+        # The classic daemon wraps each write of a RUN's stderr in red: `ESC[91m…ESC[0m`. The
+        # wrapper marks the stream; it is not part of the output.
+        stderr = text.startswith(_STDERR_ON)
+        if stderr:
+            text = text[len(_STDERR_ON) :].removesuffix(_STDERR_OFF)
         text = self._partial + text
         lines = text.split("\n")
         self._partial = lines.pop()
         out: list[LogLine] = []
         for line in lines:
-            out += self._classic_line(line)
+            out += self._classic_line(line, stderr)
         # "Step 1/8 : ARG X=1" comes without its newline, which arrives in the next item.
         if _STEP.match(self._partial):
             out += self._classic_line(self._partial)
             self._partial = ""
         return out
 
-    def _classic_line(self, line: str) -> list[LogLine]:
+    def _classic_line(self, line: str, stderr: bool = False) -> list[LogLine]:
         if not line and self._partial == "" and self._current is not None and self._current.state == "running":
             return []
         m = _STEP.match(line)
@@ -123,7 +129,7 @@ class StreamReader:
         if line.strip() == "--->":
             return []
         shown = plain(line)
-        stream = "stderr" if "\x1b[91m" in line else "stdout"
+        stream = "stderr" if stderr else "stdout"
         if step is not None:
             step.tail.append(shown)
         else:

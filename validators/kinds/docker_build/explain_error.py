@@ -45,6 +45,27 @@ def _tail(step: Step | None) -> str | None:
     return "last lines of its output:\n" + "\n".join(lines)
 
 
+def _clean(path: str) -> str:
+    path = path.strip("\"'")
+    while path.startswith("./"):
+        path = path[2:]
+    return path.strip("/") or "."
+
+
+def _copy_naming(steps: StepPlan | None, source: str) -> Step | None:
+    """The COPY/ADD step whose sources include `source` (a context path)."""
+    if steps is None:
+        return None
+    wanted = _clean(source)
+    for candidate in steps.steps:
+        if candidate.keyword not in ("COPY", "ADD"):
+            continue
+        words = [w for w in candidate.text.split()[1:] if not w.startswith("--")]
+        if any(_clean(w) == wanted for w in words[:-1]):
+            return candidate
+    return None
+
+
 def heredocs_before(text: str, line: int) -> bool:
     """A heredoc (`<<EOF` ending a RUN/COPY line) at or before `line` of the Dockerfile."""
     return any(re.search(r"<<-?\s*['\"]?\w+['\"]?\s*$", row) for row in text.splitlines()[:line])
@@ -111,6 +132,11 @@ def explain_failure(
     copied = _COPY_CLASSIC.search(error) or _COPY_BUILDKIT.search(error)
     if copied:
         source = copied.group(copied.lastindex or 1).strip().lstrip("/")
+        # BuildKit checks every COPY's sources while earlier steps still run: the step the
+        # stream was in may be a RUN. The COPY that names the source is the one that failed.
+        copy_step = _copy_naming(steps, source)
+        if copy_step is not None and copy_step is not step:
+            step, line, doing = copy_step, copy_step.line, f"{copy_step.text}: "
         why = explain(report, source)
         ignore = relative(report.ignore_file, project) if report.ignore_file else ".dockerignore"
         if why.line is not None and not why.sent:
