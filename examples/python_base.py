@@ -130,10 +130,9 @@ def main() -> int:
     try:
         print(ensure())
     except Exception as exc:  # no engine: the demo runs all the same, its docker-build pane says why
-        print(
-            f"python base image not made: {str(exc).splitlines()[0] if str(exc) else type(exc).__name__}",
-            file=sys.stderr,
-        )
+        from validators.dockerapi.endpoint import explain, resolve
+
+        print(f"python base image not made: {explain(resolve(), exc)}", file=sys.stderr)
     return 0
 
 

@@ -243,7 +243,7 @@ class _Build:
                 return outcome
         assert self.image_id is not None
         try:
-            return await self._after_build(prediction[0] if prediction else Prediction(note="no prediction"))
+            return await self._after_build(prediction[0] if prediction else Prediction())
         finally:
             with anyio.CancelScope(shield=True):
                 await self._remove_image()
@@ -637,13 +637,20 @@ class _Build:
             parts.append(f"smoke {len(smoke_results) - len(failed_smoke)}/{len(smoke_results)} passed: {why}")
         elif smoke_results:
             parts.append(f"smoke {len(smoke_results)}/{len(smoke_results)} passed")
+        elif self.opts.get("smoke") == []:
+            parts.append("no smoke check (smoke = [])")
         else:
-            parts.append("no smoke check" + (f" ({prediction.note})" if prediction.note else " (set `smoke`)"))
+            why = prediction.note or "no entrypoint module is known"
+            parts.append(f"no smoke check ({why}; set `smoke`)")
         if file_checks:
             parts.append(f"files {len(file_checks) - len(failed_files)}/{len(file_checks)} as expected")
         parts.append(
             f"built {short} in {format_duration(self.build_s)} ({human_size(size)}; {cached} cached, {built} built)"
         )
+        if slow:
+            step = slow[0]
+            text = step.text if len(step.text) <= 40 else step.text[:39] + "…"
+            parts.append(f"slowest step {format_duration(step.duration_s or 0)}: {text}")
         errors = sum(f.severity is Severity.ERROR for f in ctx.findings)
         status = Status.FAILED if errors else Status.PASSED
         return Outcome(status, "; ".join(parts), details=tuple(self.details))
