@@ -475,3 +475,17 @@ async def test_a_secret_looking_build_arg_is_masked_and_warned_about(tmp_path: P
     assert "token=***" in log and "s3cr3t-value-123" not in log
     shown = [line for e in events if isinstance(e, LogBatch) for _, _, line in e.lines()]
     assert not any("s3cr3t-value-123" in line for line in shown)
+
+
+async def test_an_image_copied_from_that_cannot_be_pulled_is_said_on_its_line_before_building(
+    tmp_path: Path, busybox: str
+) -> None:
+    write_tree(
+        tmp_path,
+        {"Dockerfile": f"FROM {busybox}\nWORKDIR /srv\nCOPY --from=checkdeck-absent.invalid/tools:1 /bin/x /x\n"},
+    )
+    result, _ = await build(tmp_path, "classic")
+    assert result.status is Status.ERROR
+    finding = only(result, "docker-build/base-unavailable")
+    assert finding.line == 3 and finding.message.startswith("COPY --from=checkdeck-absent.invalid/tools:1: ")
+    assert result.summary.startswith("not built: ")

@@ -264,8 +264,9 @@ class _Build:
             )
 
     async def _missing_bases(self) -> list[Finding]:
-        """FROM images the engine does not have are pulled first, as `docker build` would,
-        with the pull in the log; one that cannot be pulled is said plainly, before building."""
+        """Images the build starts from (FROM) or copies from (COPY --from) that the engine does
+        not have are pulled first, as `docker build` would, with the pull in the log; one that
+        cannot be pulled is said plainly, before building."""
         if self.parsed is None:
             return []
         from validators.docker.dockerfile import substitute
@@ -273,23 +274,31 @@ class _Build:
 
         args = {**self.parsed.global_args, **self.build_args}
         names = {s.name.lower() for s in self.parsed.stages if s.name}
-        out = []
+        # (what names the image, the image, its line): FROM bases and COPY --from images.
+        wanted: list[tuple[str, str, int]] = []
         for index in needed_stages(self.parsed, self._target()):
             stage = self.parsed.stages[index]
             raw = next((w for w in self.text.splitlines()[stage.line - 1].split()[1:] if not w.startswith("--")), "")
-            base = substitute(raw, args) if raw else stage.base
-            if base.lower() == "scratch" or base.lower() in names or base.isdigit():
+            wanted.append(("FROM", substitute(raw, args) if raw else stage.base, stage.line))
+            for ins in stage.instructions:
+                source = ins.flag("from") if ins.keyword in ("COPY", "ADD") else None
+                if source:
+                    wanted.append((f"{ins.keyword} --from=", substitute(source, args), ins.line))
+        out = []
+        for what, image, line in dict.fromkeys(wanted):
+            if image.lower() == "scratch" or image.lower() in names or image.isdigit():
                 continue
-            problem = await anyio.to_thread.run_sync(self._pull_if_missing, base, abandon_on_cancel=True)
+            problem = await anyio.to_thread.run_sync(self._pull_if_missing, image, abandon_on_cancel=True)
             if problem is not None:
+                shown = f"{what}{image}" if what.endswith("=") else f"{what} {image}"
                 out.append(
                     Finding(
                         Severity.ERROR,
                         "docker-build/base-unavailable",
-                        f"FROM {base}: the engine does not have this image and could not pull it: {problem}",
+                        f"{shown}: the engine does not have this image and could not pull it: {problem}",
                         self.rel,
-                        stage.line,
-                        hint=f"`docker pull {base}` where its registry is reachable (`docker login` for a private "
+                        line,
+                        hint=f"`docker pull {image}` where its registry is reachable (`docker login` for a private "
                         "one), or `docker load` it into this engine",
                     )
                 )
