@@ -30,3 +30,17 @@ def one_of(*choices: str) -> Callable[[object], object]:
         return value
 
     return check
+
+
+def string_table(example: str) -> Callable[[object], dict[str, str]]:
+    """A table of strings (numbers and booleans taken as TOML writes them: `true`, `1.5`);
+    `example` ends the error message, e.g. `: { BASE = "python:3.11-slim" }`."""
+
+    def check(value: object) -> dict[str, str]:
+        if not isinstance(value, dict) or not all(
+            isinstance(k, str) and isinstance(v, str | int | float | bool) for k, v in value.items()
+        ):
+            raise ValueError(f"expected a table of strings{example}")
+        return {k: str(v).lower() if isinstance(v, bool) else str(v) for k, v in value.items()}
+
+    return check

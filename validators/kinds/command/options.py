@@ -5,18 +5,12 @@ from __future__ import annotations
 import re
 from collections.abc import Mapping
 
-from validators.config.options import boolean, string
+from validators.config.options import boolean, string, string_table
 from validators.engine.base import Option
 from validators.engine.model import Severity
 from validators.kinds.command.matchers import BUILT_IN, Pattern
 
-
-def _env(value: object) -> object:
-    if not isinstance(value, dict) or not all(
-        isinstance(k, str) and isinstance(v, (str, int, float, bool)) for k, v in value.items()
-    ):
-        raise ValueError('expected a table of strings, e.g. env = { DEBUG = "1" }')
-    return {k: str(v).lower() if isinstance(v, bool) else str(v) for k, v in value.items()}
+_env = string_table(', e.g. env = { DEBUG = "1" }')
 
 
 _GROUPS = ("file", "line", "column", "severity", "message", "code")

@@ -2,21 +2,12 @@
 
 from __future__ import annotations
 
-from collections.abc import Callable, Mapping
+from collections.abc import Mapping
 
-from validators.config.options import boolean, one_of, string
+from validators.config.options import boolean, one_of, string, string_table
 from validators.engine.base import Option
 
 BUILDER_CHOICES = ("auto", "classic", "buildkit")
-
-
-def _strings_table(example: str) -> Callable[[object], object]:
-    def check(value: object) -> object:
-        if not isinstance(value, dict) or not all(isinstance(v, str | int | float | bool) for v in value.values()):
-            raise ValueError(f"expected a table of strings: {example}")
-        return {str(k): str(v).lower() if isinstance(v, bool) else str(v) for k, v in value.items()}
-
-    return check
 
 
 def _smoke(value: object) -> object:
@@ -67,10 +58,10 @@ OPTIONS: Mapping[str, Option] = {
     ),
     "target": Option("The stage to build (`--target`).", check=string),
     "build_args": Option(
-        "Build args (`--build-arg`).", check=_strings_table('{ BASE = "python:3.11-slim" }'), type_name="table"
+        "Build args (`--build-arg`).", check=string_table(': { BASE = "python:3.11-slim" }'), type_name="table"
     ),
     "platform": Option('The platform to build for, e.g. "linux/amd64".', check=string),
-    "labels": Option("Labels to give the image.", check=_strings_table('{ team = "payments" }'), type_name="table"),
+    "labels": Option("Labels to give the image.", check=string_table(': { team = "payments" }'), type_name="table"),
     "no_cache": Option("Build without the cache (default: false).", check=boolean, type_name="boolean"),
     "pull": Option("Pull newer base images before building (default: false).", check=boolean, type_name="boolean"),
     "builder": Option(

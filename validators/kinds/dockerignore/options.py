@@ -4,7 +4,7 @@ from __future__ import annotations
 
 from collections.abc import Mapping
 
-from validators.config.options import boolean, one_of, string, string_list
+from validators.config.options import boolean, one_of, string, string_list, string_table
 from validators.docker.builders import BUILDERS
 from validators.docker.engine_rules import EngineVersionError, parse_engine_version
 from validators.engine.base import Option
@@ -34,10 +34,7 @@ def _dockerfiles(value: object) -> object:
     return out
 
 
-def _build_args(value: object) -> dict[str, str]:
-    if not isinstance(value, dict) or not all(isinstance(v, str | int | float | bool) for v in value.values()):
-        raise ValueError('expected a table of strings: { NETBOX_PATH = "netbox" }')
-    return {str(k): str(v).lower() if isinstance(v, bool) else str(v) for k, v in value.items()}
+_build_args = string_table(': { NETBOX_PATH = "netbox" }')
 
 
 def _engine(value: object) -> object:
