@@ -10,6 +10,7 @@ import os
 import posixpath
 import re
 import shlex
+import threading
 from collections.abc import Iterator, Mapping
 from dataclasses import dataclass, field
 from pathlib import Path
@@ -478,3 +479,18 @@ def guess_context(project: Path, dockerfile: str) -> BuildSource:
     # Otherwise the context is a guess, and the findings that depend on it say so.
     guessed = have != len(anywhere) or not anywhere
     return BuildSource(dockerfile, context, f"{where}; context {label}, {why}", context_guessed=guessed)
+
+
+_last_builds: tuple[tuple[Path, str], Builds] | None = None
+_builds_lock = threading.Lock()
+
+
+def builds_of_run(project: Path, run: str) -> Builds:
+    """The project's build sources, read once per run however many validators ask (each
+    Dockerfile's build-context check and image build): the validators of a run start
+    together, so the first reads and the others wait for it."""
+    global _last_builds
+    with _builds_lock:
+        if _last_builds is None or _last_builds[0] != (project, run):
+            _last_builds = ((project, run), find_builds(project))
+        return _last_builds[1]

@@ -33,8 +33,6 @@ class BuildState:
     created: list[str] = field(default_factory=list)  # classic image IDs this build made
     containers: list[str] = field(default_factory=list)  # classic step containers ("Running in")
     last_layer: str | None = None  # classic: the image the next step's container starts from
-    warnings: list[str] = field(default_factory=list)
-    last_output: list[str] = field(default_factory=list)  # when no step is known
 
 
 class StreamReader:
@@ -44,9 +42,8 @@ class StreamReader:
         self._partial = ""
         self._current: Step | None = None
         self._vertices: dict[str, Step | None] = {}
-        self._seen_names: set[str] = set()
+        self._started: set[str] = set()  # vertices whose start has been logged
         self._vertex_partial: dict[str, str] = {}
-        self._vertex_times: dict[str, tuple[float | None, float | None]] = {}
 
     def feed(self, item: dict[str, Any]) -> list[LogLine]:
         if item.get("id") == "moby.buildkit.trace" and isinstance(item.get("aux"), str):
@@ -132,8 +129,6 @@ class StreamReader:
         stream = "stderr" if stderr else "stdout"
         if step is not None:
             step.tail.append(shown)
-        else:
-            self.state.last_output = [*self.state.last_output[-39:], shown]
         return [(stream, line)]
 
     # -- BuildKit
@@ -149,15 +144,13 @@ class StreamReader:
                 self._vertices[vertex.digest] = self.plan.buildkit_step(vertex.name) if vertex.name else None
             step = self._vertices[vertex.digest]
             label = vertex.name or vertex.digest[:19]
-            if vertex.started is not None and vertex.digest not in self._seen_names:
-                self._seen_names.add(vertex.digest)
+            if vertex.started is not None and vertex.digest not in self._started:
+                self._started.add(vertex.digest)
                 if step is not None:
                     self._start(step)
                     out.append(("checkdeck", f"[{step.number}/{self.plan.total}] {step.text}"))
                 else:
                     out.append(("checkdeck", label))
-            if vertex.started is not None:
-                self._vertex_times[vertex.digest] = (vertex.started, vertex.completed)
             if step is not None and vertex.cached and step.state in ("waiting", "running"):
                 self._end(step, "cached")
                 out.append(("checkdeck", f"  cached: {step.text}"))
@@ -183,11 +176,8 @@ class StreamReader:
                 line = line.rstrip("\r")
                 if step is not None:
                     step.tail.append(plain(line))
-                else:
-                    self.state.last_output = [*self.state.last_output[-39:], plain(line)]
                 out.append((stream, line))
         for warning in status.warnings:
-            self.state.warnings.append(warning)
             out.append(("checkdeck", f"warning: {warning}"))
         return out
 

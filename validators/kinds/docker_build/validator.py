@@ -16,11 +16,13 @@ import anyio
 import anyio.from_thread
 import anyio.to_process
 import anyio.to_thread
+from docker.errors import APIError, ImageNotFound, NotFound
+from docker.utils import parse_repository_tag
 
 from validators.docker.analysis import Target, relative
 from validators.docker.build_context import ContextReport, ContextSpec, compute
-from validators.docker.build_sources import find_builds
-from validators.docker.dockerfile import Dockerfile, DockerfileError, parse
+from validators.docker.build_sources import builds_of_run
+from validators.docker.dockerfile import Dockerfile, DockerfileError, parse, substitute
 from validators.docker.engine_rules import rules_for
 from validators.docker.sizes import human_size
 from validators.dockerapi.build_call import BuildCall, BuildCancelled, EngineGone
@@ -38,7 +40,7 @@ from validators.dockerapi.containers import (
 )
 from validators.dockerapi.context_tar import ContextReadError, plan, stream
 from validators.dockerapi.endpoint import EngineUnavailable, builder_version, connect
-from validators.dockerapi.steps import Step, StepPlan, stage_index
+from validators.dockerapi.steps import StepPlan, needed_stages, stage_index
 from validators.engine.base import Option, Outcome, Validator
 from validators.engine.durations import format_duration
 from validators.engine.model import Finding, Severity, Status, ValidatorSpec
@@ -69,7 +71,7 @@ class DockerBuildValidator(Validator):
 
     context: Path  # set by run(): the configured one, else the one the build-context check finds
 
-    def _find_context(self) -> Path:
+    def _find_context(self, run: str) -> Path:
         """The configured context, else the one the project's build sources give this
         Dockerfile (a compose file, a workflow, its COPY lines), else the project root: as the
         `dockerignore` validator chooses it."""
@@ -77,7 +79,7 @@ class DockerBuildValidator(Validator):
         if configured is not None:
             return self.project_dir / str(configured)
         wanted = self.dockerfile.resolve()
-        for build in find_builds(self.project_dir).builds:
+        for build in builds_of_run(self.project_dir, run).builds:
             if (self.project_dir / build.dockerfile).resolve() == wanted:
                 return self.project_dir / build.context
         return self.project_dir
@@ -99,7 +101,7 @@ class DockerBuildValidator(Validator):
         except DockerfileError as exc:
             parsed = None  # the engine's parser decides; its error names the line
             await ctx.log(f"checkdeck's parser: {exc} (the engine decides)")
-        self.context = await anyio.to_thread.run_sync(self._find_context)
+        self.context = await anyio.to_thread.run_sync(self._find_context, f"{ctx.log_path.parent}")
         try:
             api, endpoint = await anyio.to_thread.run_sync(connect)
         except EngineUnavailable as exc:
@@ -131,6 +133,12 @@ class _Build:
         self.rel = rel
         self.opts = validator.spec.options
         self.details: list[tuple[str, str]] = [("engine", endpoint)]
+        self.engine_version = ""
+        # Set by _build(): the image it made, when it made one, and how the build went.
+        self.image_id: str | None = None
+        self.build_started: float | None = None  # time.time() when the request was sent
+        self.build_s = 0.0
+        self.reader: StreamReader | None = None
         run_dir = ctx.log_path.parent.name or "run"
         self.run_id = f"{run_dir}-{ctx.attempt}"
         self.tag = image_tag(validator.spec.name, self.run_id, bool(self.opts.get("keep")))
@@ -269,8 +277,6 @@ class _Build:
         cannot be pulled is said plainly, before building."""
         if self.parsed is None:
             return []
-        from validators.docker.dockerfile import substitute
-        from validators.dockerapi.steps import needed_stages
 
         args = {**self.parsed.global_args, **self.build_args}
         names = {s.name.lower() for s in self.parsed.stages if s.name}
@@ -306,14 +312,12 @@ class _Build:
 
     def _pull_if_missing(self, base: str) -> str | None:
         """None when the engine has `base` (now); else why it could not be pulled."""
-        from docker.errors import APIError, ImageNotFound
 
         try:
             self.api.inspect_image(base)
             return None
         except ImageNotFound:
             pass
-        from docker.utils import parse_repository_tag
 
         repository, tag = parse_repository_tag(base)
         tag = tag or "latest"
@@ -358,10 +362,6 @@ class _Build:
             done.set()
 
     # -- the build
-
-    image_id: str | None = None
-    engine_version: str = ""
-    build_started: float | None = None  # time.time() when the request was sent
 
     def _params(self, choice: BuilderChoice, dockerfile_name: str) -> dict[str, str]:
         opts = self.opts
@@ -518,7 +518,6 @@ class _Build:
     async def _remove_created(self, reader: StreamReader) -> None:
         """The intermediate images a failed or cancelled classic build left: they carry no label."""
         created = list(reversed(reader.state.created))
-        from docker.errors import NotFound
 
         def step_containers() -> list[str]:
             """The step container the daemon is still removing after a cancel: the last one it
@@ -593,12 +592,10 @@ class _Build:
 
     # -- after the build
 
-    build_s: float = 0.0
-    reader: StreamReader
-
     async def _after_build(self, prediction: Prediction) -> Outcome:
         ctx = self.ctx
-        assert self.image_id is not None
+        assert self.image_id is not None and self.reader is not None
+        reader = self.reader
         image = await anyio.to_thread.run_sync(self.api.inspect_image, self.image_id)
         history = await anyio.to_thread.run_sync(self.api.history, self.image_id)
         size = int(image.get("Size") or 0)
@@ -617,14 +614,14 @@ class _Build:
                 )
             )
         slow = sorted(
-            (s for s in self.reader.plan.steps if s.state == "built" and s.duration_s),
+            (s for s in reader.plan.steps if s.state == "built" and s.duration_s),
             key=lambda s: -(s.duration_s or 0),
         )
         if slow:
             self.details.append(
                 ("slowest steps", "; ".join(f"{format_duration(s.duration_s or 0)} {s.text}" for s in slow[:3]))
             )
-        cached, built = self.reader.plan.counts()
+        cached, built = reader.plan.counts()
         await ctx.log(
             f"built {short} ({human_size(size)}) in {format_duration(self.build_s)}: {cached} cached, {built} built"
         )
@@ -839,12 +836,7 @@ def _state_counts(steps: StepPlan) -> dict[str, int]:
 
 
 def _api_error_text(error: BaseException | None) -> str | None:
-    from docker.errors import APIError
-
     if isinstance(error, APIError):
         explanation = error.explanation
         return (explanation.decode() if isinstance(explanation, bytes) else str(explanation or error)).strip()
     return None
-
-
-__all__ = ["DockerBuildValidator", "Step"]

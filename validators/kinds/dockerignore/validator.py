@@ -4,7 +4,6 @@ for the image (COPY sources, modules it will lack, required paths, secrets, size
 from __future__ import annotations
 
 import dataclasses
-import threading
 from collections.abc import Mapping
 from pathlib import Path
 from typing import ClassVar
@@ -14,7 +13,7 @@ import anyio.to_process
 import anyio.to_thread
 
 from validators.docker.analysis import Checks, Target
-from validators.docker.build_sources import MAX_DEPTH, Builds, find_builds
+from validators.docker.build_sources import MAX_DEPTH, builds_of_run, find_builds
 from validators.docker.engine_rules import resolve_rules
 from validators.docker.sizes import human_size
 from validators.engine.base import Option, Outcome, Validator
@@ -81,7 +80,7 @@ class DockerignoreValidator(Validator):
         files = size = 0
         coverage: list[str] = []
         details: list[tuple[str, str]] = []
-        builds = await anyio.to_thread.run_sync(_builds_of_run, self.project_dir, f"{ctx.log_path.parent}")
+        builds = await anyio.to_thread.run_sync(builds_of_run, self.project_dir, f"{ctx.log_path.parent}")
         for note in builds.notes:
             await ctx.log(f"build sources: {note}")
         images = tuple((name, b.dockerfile) for name, b in builds.images().items())
@@ -146,20 +145,6 @@ class DockerignoreValidator(Validator):
             ]
         )
         return Outcome(Status.FAILED if errors else Status.PASSED, summary, details=tuple(details))
-
-
-_last_builds: tuple[tuple[Path, str], Builds] | None = None
-_builds_lock = threading.Lock()
-
-
-def _builds_of_run(project: Path, run: str) -> Builds:
-    """The project's build sources, read once per run however many Dockerfiles it checks: the
-    validators of a run start together, so the first reads and the others wait for it."""
-    global _last_builds
-    with _builds_lock:
-        if _last_builds is None or _last_builds[0] != (project, run):
-            _last_builds = ((project, run), find_builds(project))
-        return _last_builds[1]
 
 
 def _image_builds(peers: tuple[ValidatorSpec, ...], project: Path, dockerfile: Path) -> str:
