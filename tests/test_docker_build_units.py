@@ -86,7 +86,7 @@ CLASSIC_FAILURE = [
     {"stream": 'Step 3/3 : RUN ["/bin/busybox", "sh", "-c", "echo out; echo err >&2; exit 3"]'},
     {"stream": "\n"},
     {"stream": " ---> Running in 7f9849e30c51\n"},
-    {"stream": "out\n"},
+    {"stream": "out\n\n"},
     {"stream": "\u001b[91merr\n\u001b[0m"},
     {"errorDetail": {"code": 3, "message": "The command '/bin/busybox sh -c ...' returned a non-zero code: 3"},
      "error": "The command '/bin/busybox sh -c ...' returned a non-zero code: 3"},
@@ -102,7 +102,7 @@ def test_the_classic_stream_gives_step_states_output_and_the_failing_step() -> N
     lines = [line for item in CLASSIC_FAILURE for line in reader.feed(item)]
     assert [s.state for s in plan.steps] == ["base", "cached", "failed"]
     assert reader.state.failed is plan.steps[2] and reader.state.failed.line == 3
-    assert list(plan.steps[2].tail) == ["out", "err"]
+    assert list(plan.steps[2].tail) == ["out", "", "err"]  # a blank line of output is output
     assert ("stderr", "err") in lines and ("stdout", "out") in lines
     assert reader.state.created == []  # the cached layer was not made by this build
     assert "non-zero code: 3" in (reader.state.error or "")

@@ -40,6 +40,7 @@ class StreamReader:
         self.plan = plan
         self.state = BuildState()
         self._partial = ""
+        self._header_open = False  # classic: a step header was read before its newline came
         self._current: Step | None = None
         self._vertices: dict[str, Step | None] = {}
         self._started: set[str] = set()  # vertices whose start has been logged
@@ -82,6 +83,10 @@ class StreamReader:
         stderr = text.startswith(_STDERR_ON)
         if stderr:
             text = text[len(_STDERR_ON) :].removesuffix(_STDERR_OFF)
+        if self._header_open:
+            # The newline of a step header that was taken in without it (below).
+            self._header_open = False
+            text = text.removeprefix("\n")
         text = self._partial + text
         lines = text.split("\n")
         self._partial = lines.pop()
@@ -92,11 +97,10 @@ class StreamReader:
         if _STEP.match(self._partial):
             out += self._classic_line(self._partial)
             self._partial = ""
+            self._header_open = True
         return out
 
     def _classic_line(self, line: str, stderr: bool = False) -> list[LogLine]:
-        if not line and self._partial == "" and self._current is not None and self._current.state == "running":
-            return []
         m = _STEP.match(line)
         if m:
             if self._current is not None and self._current.state == "running":
