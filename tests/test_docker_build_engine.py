@@ -11,7 +11,7 @@ import socket
 import subprocess
 import threading
 import time
-from collections.abc import Iterator
+from collections.abc import Awaitable, Callable, Iterator
 from pathlib import Path
 from typing import Any
 
@@ -94,6 +94,22 @@ def only(result: ValidatorResult, rule: str) -> Finding:
     found = [f for f in result.findings if f.rule == rule]
     assert len(found) == 1, (rule, result.findings, result.summary)
     return found[0]
+
+
+def when_printed(text: str, act: Callable[[Runner], None]) -> Callable[[Runner], Awaitable[None]]:
+    """A `during` for run_specs: `act` once a build prints `text` itself (a RUN's output, not
+    checkdeck's own lines such as the step header, which BuildKit shows with $VARS expanded)."""
+
+    async def watch(runner: Runner) -> None:
+        async with runner.subscribe(buffer=10_000) as stream:
+            async for event in stream:
+                if isinstance(event, LogBatch) and any(
+                    text in line for _, source, line in event.lines() if source != "checkdeck"
+                ):
+                    act(runner)
+                    return
+
+    return watch
 
 
 APP = {
@@ -200,17 +216,13 @@ async def test_cancel_mid_run_stops_the_build_on_the_daemon(tmp_path: Path, busy
     )
     seen = anyio.Event()
 
-    async def cancel_when_running(runner: Runner) -> None:
-        async with runner.subscribe(buffer=10_000) as stream:
-            async for event in stream:
-                if isinstance(event, LogBatch) and any(
-                    f"{marker}x-running" in line for _, stream, line in event.lines() if stream != "checkdeck"
-                ):
-                    seen.set()
-                    runner.cancel("img")
-                    return
+    def cancel(runner: Runner) -> None:
+        seen.set()
+        runner.cancel("img")
 
-    summary, _ = await run_specs(tmp_path, [spec(builder, no_cache=True)], during=cancel_when_running)
+    summary, _ = await run_specs(
+        tmp_path, [spec(builder, no_cache=True)], during=when_printed(f"{marker}x-running", cancel)
+    )
     assert seen.is_set()
     assert summary.results[0].status is Status.CANCELLED
     # Within 2 s: the RUN's process is gone (the daemon stopped the build, not only the
@@ -295,16 +307,9 @@ async def test_the_engine_going_away_mid_build_is_an_error_that_says_what_it_lef
     monkeypatch.setenv("DOCKER_HOST", f"unix://{proxy.path}")
     containers_before = {c["Id"] for c in api.containers(all=True)}
 
-    async def vanish_when_running(runner: Runner) -> None:
-        async with runner.subscribe(buffer=10_000) as stream:
-            async for event in stream:
-                if isinstance(event, LogBatch) and any(
-                    f"{marker}x-running" in line for _, stream_name, line in event.lines() if stream_name != "checkdeck"
-                ):
-                    proxy.kill()
-                    return
-
-    summary, _ = await run_specs(tmp_path, [spec("classic", no_cache=True)], during=vanish_when_running)
+    summary, _ = await run_specs(
+        tmp_path, [spec("classic", no_cache=True)], during=when_printed(f"{marker}x-running", lambda _: proxy.kill())
+    )
     result = summary.results[0]
     assert result.status is Status.ERROR, result.summary
     assert f"the engine at unix://{proxy.path} (DOCKER_HOST) closed the connection mid-build" in result.summary
