@@ -494,3 +494,18 @@ def builds_of_run(project: Path, run: str) -> Builds:
         if _last_builds is None or _last_builds[0] != (project, run):
             _last_builds = ((project, run), find_builds(project))
         return _last_builds[1]
+
+
+def build_labels(builds: list[BuildSource]) -> list[str]:
+    """A name per build: the Dockerfile's path, and what tells apart two builds of the same
+    Dockerfile (its target or where it was found), numbered if even that does not."""
+    count: dict[str, int] = {}
+    for b in builds:
+        count[b.dockerfile] = count.get(b.dockerfile, 0) + 1
+    names = []
+    for b in builds:
+        extra = ""
+        if count[b.dockerfile] > 1:
+            extra = f" ({b.target or b.label})"
+        names.append(b.dockerfile + extra)
+    return list(dict.fromkeys(names)) if len(set(names)) == len(names) else [f"{n} #{i}" for i, n in enumerate(names)]

@@ -6,7 +6,7 @@ from __future__ import annotations
 import dataclasses
 from pathlib import Path
 
-from validators.docker.build_sources import BuildSource, find_builds
+from validators.docker.build_sources import BuildSource, build_labels, find_builds
 from validators.dockerapi.endpoint import quick_problem, resolve
 from validators.engine.model import ValidatorSpec
 from validators.engine.wording import plural
@@ -28,11 +28,6 @@ def _options(build: BuildSource) -> dict[str, object]:
     return out
 
 
-def _label(build: BuildSource, builds: list[BuildSource]) -> str:
-    same = [b for b in builds if b.dockerfile == build.dockerfile]
-    return build.dockerfile if len(same) == 1 else f"{build.dockerfile} ({build.target or build.label})"
-
-
 def detect(project_dir: Path) -> list[ValidatorSpec]:
     builds = find_builds(project_dir).builds
     if not builds or _engine_problem() is not None:
@@ -40,12 +35,12 @@ def detect(project_dir: Path) -> list[ValidatorSpec]:
     engine = resolve().describe()
     return [
         ValidatorSpec(
-            f"{DETECTED_NAME}: {_label(b, builds)}",
+            f"{DETECTED_NAME}: {label}",
             "docker-build",
             _options(b),
             source=f"detected: {b.origin}; engine {engine} answers",
         )
-        for b in builds
+        for b, label in zip(builds, build_labels(builds), strict=True)
     ]
 
 
@@ -70,9 +65,9 @@ def expand(spec: ValidatorSpec, project_dir: Path) -> list[ValidatorSpec]:
     return [
         dataclasses.replace(
             spec,
-            name=spec.name if len(builds) == 1 else f"{spec.name}: {_label(b, builds)}",
+            name=spec.name if len(builds) == 1 else f"{spec.name}: {label}",
             options={**_options(b), **spec.options},
             source=f"{spec.source} ({b.origin})",
         )
-        for b in builds
+        for b, label in zip(builds, build_labels(builds), strict=True)
     ]

@@ -7,7 +7,7 @@ from __future__ import annotations
 import dataclasses
 from pathlib import Path
 
-from validators.docker.build_sources import BuildSource, find_builds
+from validators.docker.build_sources import build_labels, find_builds
 from validators.engine.model import ValidatorSpec
 
 DETECTED_NAME = "build context"
@@ -16,20 +16,6 @@ DETECTED_NAME = "build context"
 def detect(project_dir: Path) -> list[ValidatorSpec]:
     base = ValidatorSpec(DETECTED_NAME, "dockerignore", {}, source="detected")
     return expand(base, project_dir)
-
-
-def _names(builds: list[BuildSource]) -> list[str]:
-    """The Dockerfile's path, and what tells apart two builds of the same Dockerfile."""
-    count: dict[str, int] = {}
-    for b in builds:
-        count[b.dockerfile] = count.get(b.dockerfile, 0) + 1
-    names = []
-    for b in builds:
-        extra = ""
-        if count[b.dockerfile] > 1:
-            extra = f" ({b.target or b.label})"
-        names.append(b.dockerfile + extra)
-    return list(dict.fromkeys(names)) if len(set(names)) == len(names) else [f"{n} #{i}" for i, n in enumerate(names)]
 
 
 def expand(spec: ValidatorSpec, project_dir: Path) -> list[ValidatorSpec]:
@@ -49,7 +35,7 @@ def expand(spec: ValidatorSpec, project_dir: Path) -> list[ValidatorSpec]:
                 entry["context"] = context
                 entry.pop("context_guessed", None)
             entries.append(entry)
-        labels = _names(builds)
+        labels = build_labels(builds)
     else:
         assert isinstance(configured, list)
         entries = [dict(item) for item in configured]
