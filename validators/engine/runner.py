@@ -206,9 +206,8 @@ class Runner:
                     await previous.done.wait()
                 await self._set_status(spec, attempt, Status.PENDING, "waiting for a slot")
                 async with self._limiter:
-                    started = datetime.now(UTC)
-                    t0 = self._clock()
-                    await self._set_status(spec, attempt, Status.RUNNING, "")
+                    # Shown running only once its log exists: a cancel that lands while
+                    # "running" goes out still leaves the log and its last line.
                     with prepared.result() as log_file:
                         ctx = RunContext(
                             name=spec.name,
@@ -221,6 +220,9 @@ class Runner:
                             secrets=self.secrets[spec.name],
                             peers=tuple(s for s in self.specs.values() if s.name != spec.name),
                         )
+                        started = datetime.now(UTC)
+                        t0 = self._clock()
+                        await self._set_status(spec, attempt, Status.RUNNING, "")
                         outcome = await self._run_validator(spec, ctx)
                         with anyio.CancelScope(shield=True):
                             await ctx.log(f"[checkdeck] {outcome.status.value}: {outcome.summary}")
