@@ -44,6 +44,7 @@ bench: $(STAMP)
 	$(BIN)/python benchmarks/tui_flood.py
 	$(BIN)/python benchmarks/startup_imports.py
 	$(BIN)/python benchmarks/docker_build.py
+	$(BIN)/python benchmarks/architecture_scan.py
 
 # The demo's validators call python3 and pytest: the venv's.
 screenshots: $(STAMP)

@@ -46,6 +46,9 @@ async def shoot() -> None:
             await pilot.press("escape", "escape", "j", "3")  # the image build: its steps and result
             await pilot.pause(0.5)
             app.save_screenshot("docker-build.svg", str(HERE))
+            await pilot.press("j", "2")  # the architecture check: findings grouped by rule
+            await pilot.pause(0.5)
+            app.save_screenshot("architecture.svg", str(HERE))
             await pilot.press("1", "question_mark")
             await pilot.pause(0.5)
             app.save_screenshot("help.svg", str(HERE))
@@ -54,7 +57,7 @@ async def shoot() -> None:
         async with app.run_test(size=(80, 24)) as pilot:
             await settle(app, pilot)
             app.save_screenshot("narrow.svg", str(HERE))
-    print(f"wrote overview.svg, findings.svg, finding-detail.svg, docker-build.svg, help.svg, narrow.svg in {HERE}")
+    print(f"wrote overview.svg, findings.svg, finding-detail.svg, docker-build.svg, architecture.svg, help.svg, narrow.svg in {HERE}")
 
 
 if __name__ == "__main__":

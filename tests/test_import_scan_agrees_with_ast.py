@@ -7,7 +7,7 @@ import ast
 import sysconfig
 from pathlib import Path
 
-from validators.pyimports.scan import FUNCTION, GUARDED, MODULE, needs_parser, scan_source
+from validators.pyimports.scan import FUNCTION, GUARDED, MODULE, TYPING, needs_parser, scan_source
 
 _CATCHES = {"ImportError", "ModuleNotFoundError", "Exception", "BaseException"}
 Row = tuple[str, int, tuple[str, ...], int, str]
@@ -33,7 +33,7 @@ def _where(parents: dict[ast.AST, ast.AST], node: ast.AST) -> str | None:
             if (isinstance(test, ast.Name) and test.id == "TYPE_CHECKING") or (
                 isinstance(test, ast.Attribute) and test.attr == "TYPE_CHECKING" and isinstance(test.value, ast.Name)
             ):
-                return None
+                return TYPING
         if in_function:
             continue
         if isinstance(ancestor, (ast.FunctionDef, ast.AsyncFunctionDef, ast.Lambda)):
@@ -63,8 +63,6 @@ def reference(tree: ast.Module) -> list[Row]:
     rows: list[Row] = []
     for node in imports:
         where = _where(parents, node)
-        if where is None:
-            continue
         if isinstance(node, ast.Import):
             rows += [(alias.name, 0, (), node.lineno, where) for alias in node.names]
         else:

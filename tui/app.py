@@ -525,7 +525,7 @@ class CheckdeckApp(App[int]):
 
     def _show_findings(self, state: ValidatorState) -> None:
         table = self.main.query_one(FindingsTable)
-        table.show(state.findings)
+        table.show(state.findings, grouped=state.spec.kind == "architecture")
         empty = self.main.query_one("#findings-empty", Label)
         # Display flags set only when they change: each change is a layout of the screen.
         if table.display != bool(state.findings):

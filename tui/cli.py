@@ -22,12 +22,12 @@ from validators.engine.redact import shown_options
 from validators.engine.wording import plural
 from validators.process.terminal_text import printable
 
-from . import context_args
+from . import baseline_cmd, context_args
 from .exit_codes import EXIT_INTERRUPTED, EXIT_USAGE
 from .safe_output import safe_stdio
 from .writable import report_path_problem, state_dir_problem
 
-SUBCOMMANDS = ("run", "list", "init", "context")
+SUBCOMMANDS = ("run", "list", "init", "context", "baseline")
 
 
 def _common(parser: argparse.ArgumentParser) -> None:
@@ -77,7 +77,7 @@ def build_app_parser() -> argparse.ArgumentParser:
     parser = argparse.ArgumentParser(
         prog="checkdeck",
         description="Open the live view of a repository's validators (headless when stdout is not a terminal).",
-        epilog="Subcommands: run (headless, for CI), list, init. `checkdeck SUBCOMMAND -h` for more.",
+        epilog="Subcommands: run (headless, for CI), list, init, context, baseline. `checkdeck SUBCOMMAND -h` for more.",
     )
     parser.add_argument("--version", action="version", version=f"checkdeck {_version()}")
     _common(parser)
@@ -92,7 +92,7 @@ def build_parser() -> argparse.ArgumentParser:
     parser = argparse.ArgumentParser(
         prog="checkdeck",
         description="Run a repository's pre-deploy validators concurrently and watch them live.",
-        epilog="Subcommands: run (headless, for CI), list, init. `checkdeck SUBCOMMAND -h` for more.",
+        epilog="Subcommands: run (headless, for CI), list, init, context, baseline. `checkdeck SUBCOMMAND -h` for more.",
     )
     parser.add_argument("--version", action="version", version=f"checkdeck {_version()}")
     sub = parser.add_subparsers(dest="command")
@@ -118,6 +118,7 @@ def build_parser() -> argparse.ArgumentParser:
     _common(init)
     init.add_argument("--force", action="store_true", help="overwrite an existing checkdeck.toml")
     context_args.add_parser(sub)
+    baseline_cmd.add_parser(sub)
     return parser
 
 
@@ -194,6 +195,8 @@ def _main(args_list: list[str], use_sub: bool) -> int:
         return cmd_list(config)
     if args.command == "init":
         return cmd_init(config, args.force)
+    if args.command == "baseline":
+        return baseline_cmd.run(config, args.only)
     engine: str | None = getattr(args, "engine", None)
     if engine is not None:
         try:

@@ -44,6 +44,7 @@ STYLES = {
     Status.CANCELLED: "yellow",
     Status.RUNNING: "cyan",
 }
+MORE_LINES = 12
 MAX_FINDINGS_SHOWN = 10
 
 
@@ -88,6 +89,11 @@ def print_summary(summary: RunSummary, console: Console) -> None:
             console.print(
                 printable(f"{name}: {where}{f.severity.value} [{f.rule}] {first_line}"), markup=False, highlight=False
             )
+            more = f.message.splitlines()[1:]
+            for line in more[:MORE_LINES]:  # an import chain, edge by edge
+                console.print(printable(f"    {line}"), markup=False, highlight=False)
+            if len(more) > MORE_LINES:
+                console.print(f"    … {plural(len(more) - MORE_LINES, 'more line')} in the report", markup=False)
             if f.hint:
                 hint = f.hint.replace("\n", "\n          ")  # a multi-line hint (output) stays indented
                 console.print(printable(f"    hint: {hint}"), markup=False, highlight=False)

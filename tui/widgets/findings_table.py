@@ -40,9 +40,16 @@ class FindingsTable(DataTable[Text]):
         self.findings: list[Finding] = []
         self.sort_column = "severity"
         self.sort_reverse = False
+        # Under a header row per rule with its count (a codebase's rules can have thousands of
+        # findings; the groups say at a glance which rule they come from).
+        self.grouped = False
+        self._rows = 0
 
-    def show(self, findings: list[Finding]) -> None:
-        if findings == self.findings and self.row_count == len(findings):
+    def show(self, findings: list[Finding], grouped: bool | None = None) -> None:
+        regroup = grouped is not None and grouped != self.grouped
+        if grouped is not None:
+            self.grouped = grouped
+        if not regroup and findings == self.findings and self._rows == len(findings):
             return
         self.findings = list(findings)
         # Columns too: their labels show the order (▲ ▼).
@@ -50,7 +57,22 @@ class FindingsTable(DataTable[Text]):
         for column in COLUMNS:
             mark = (" ▼" if self.sort_reverse else " ▲") if column == self.sort_column else ""
             self.add_column(column + mark, key=column)
-        for index, f in enumerate(self._sorted()):
+        ordered = self._sorted()
+        counts: dict[str, int] = {}
+        for f in ordered:
+            counts[f.rule] = counts.get(f.rule, 0) + 1
+        if self.grouped:
+            worst = {rule: min(SEVERITY_ORDER[f.severity.value] for f in ordered if f.rule == rule) for rule in counts}
+            groups = sorted(counts, key=lambda rule: (worst[rule], -counts[rule], rule))
+            position = {rule: n for n, rule in enumerate(groups)}
+            ordered = sorted(ordered, key=lambda f: position[f.rule])  # stable: the sort holds within a group
+            self._order = ordered
+        current = None
+        for index, f in enumerate(ordered):
+            if self.grouped and f.rule != current:
+                current = f.rule
+                label = Text(f"{printable(f.rule)} · {counts[f.rule]}", style="bold")
+                self.add_row(Text("▾", style="bold"), label, Text(""), Text(""), key=f"group:{index}")
             first = f.message.splitlines()[0] if f.message else ""
             self.add_row(
                 Text(f.severity.value),
@@ -59,6 +81,7 @@ class FindingsTable(DataTable[Text]):
                 Text(printable(first)),
                 key=str(index),
             )
+        self._rows = len(findings)
 
     def _sorted(self) -> list[Finding]:
         def key(f: Finding) -> tuple[object, ...]:
@@ -91,5 +114,7 @@ class FindingsTable(DataTable[Text]):
         self.show(current)
 
     def on_data_table_row_selected(self, event: DataTable.RowSelected) -> None:
+        if str(event.row_key.value).startswith("group:"):
+            return  # a rule's header row
         index = int(str(event.row_key.value))
         self.post_message(self.Open(self._order[index]))

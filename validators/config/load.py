@@ -208,7 +208,7 @@ class _Loader:
                 try:
                     options[key] = option.check(value) if option.check else value
                 except ValueError as exc:
-                    self.problem((*where, key), str(exc))
+                    self.problem((*where, key, *getattr(exc, "subpath", ())), str(exc))
             for key, option in kind_options.items():
                 if option.required and key not in entry:
                     self.problem(where, f"missing key {key!r} for kind {kind!r}: {option.doc}")

@@ -5,6 +5,15 @@ from __future__ import annotations
 from collections.abc import Callable
 
 
+class OptionError(ValueError):
+    """A bad value inside an option's array or table: `subpath` (indexes and keys) lets the
+    error name the exact element and its line, e.g. `contracts[1]`."""
+
+    def __init__(self, message: str, subpath: tuple[str | int, ...] = ()) -> None:
+        super().__init__(message)
+        self.subpath = subpath
+
+
 def string(value: object) -> object:
     if not isinstance(value, str) or not value.strip():
         raise ValueError("expected a non-empty string")

@@ -42,6 +42,11 @@ class Finding:
     line: int | None = None
     hint: str | None = None
     column: int | None = None
+    # What identifies the finding across edits that shift lines (a rule, a file, a function's
+    # name): baselines and SARIF fingerprints match on it.
+    key: str | None = None
+    # Other places the finding is about: each edge of an import chain, each site of a duplicate.
+    related: tuple[tuple[str, int], ...] = ()
 
 
 @dataclass(frozen=True)

@@ -45,6 +45,11 @@ KINDS: dict[str, KindEntry] = {
         "validators.kinds.docker_build.detect:expand",
         "validators.kinds.docker_build.detect:absent",
     ),
+    "architecture": KindEntry(
+        "validators.kinds.architecture.validator:ArchitectureValidator",
+        "validators.kinds.architecture.options:OPTIONS",
+        "validators.kinds.architecture.detect:detect",
+    ),
 }
 
 Detector = Callable[[Path], list[ValidatorSpec]]

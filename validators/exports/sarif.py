@@ -27,12 +27,27 @@ def _result(f: Finding, fallback_path: str) -> dict[str, object]:
     if region:
         physical["region"] = region
     message = printable(f.message + (f"\nFix: {f.hint}" if f.hint else ""))
-    return {
+    result: dict[str, object] = {
         "ruleId": f.rule,
         "level": LEVELS[f.severity],
         "message": {"text": message},
         "locations": [{"physicalLocation": physical}],
     }
+    if f.key:
+        result["partialFingerprints"] = {"checkdeck/v1": printable(f.key)}
+    if f.related:
+        result["relatedLocations"] = [
+            {
+                "id": n,
+                "physicalLocation": {
+                    "artifactLocation": {"uri": _uri(path), "uriBaseId": "%SRCROOT%"},
+                    "region": {"startLine": line},
+                },
+            }
+            for n, (path, line) in enumerate(f.related)
+            if line > 0
+        ]
+    return result
 
 
 def _run(r: ValidatorResult, fallback_path: str) -> dict[str, object]:

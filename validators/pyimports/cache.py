@@ -11,10 +11,16 @@ from typing import Any
 
 from validators.engine.atomic import write_atomic
 from validators.engine.safe_read import read_regular
+from validators.process.lifetime import die_with_parent
 from validators.pyimports.scan import ImportRef, ScanResult, SyntaxProblem, scan_source
 
-VERSION = 1
+VERSION = 2  # 2: imports under `if TYPE_CHECKING:` are kept (where=TYPING)
 PARALLEL_THRESHOLD = 400  # below this, starting worker processes costs more than it saves
+
+
+def _pool(workers: int) -> ProcessPoolExecutor:
+    """Workers that die with this process, so that killing it (a cancel) leaves none behind."""
+    return ProcessPoolExecutor(max_workers=workers, initializer=die_with_parent, initargs=(os.getpid(),))
 
 
 def _key(st: os.stat_result) -> list[int]:
@@ -155,7 +161,7 @@ class ScanCache:
             results = map(_scan_file, todo)
             self._absorb(results)
             return
-        with ProcessPoolExecutor(max_workers=workers) as pool:
+        with _pool(workers) as pool:
             self._absorb(pool.map(_scan_file, todo, chunksize=64))
 
     def _absorb(self, results: Iterable[tuple[str, list[int] | None, ScanResult | None]]) -> None:
@@ -187,9 +193,48 @@ class ScanCache:
         assert self.path is not None
         return self.path.with_name(self.path.stem + "-facts-v2.json")
 
-    def fact(self, path: str, compute: Callable[[str], str | None]) -> str | None:
+    def _fact_table(self) -> dict[str, Any]:
         if self._facts is None:
             self._facts = _load(self._facts_path, "facts") if self.path is not None else {}
+        return self._facts
+
+    def prime_facts(
+        self, paths: Iterable[str], compute: Callable[[str], str | None], workers: int | None = None
+    ) -> int:
+        """Compute the facts of the files whose metadata changed, on every core when there are
+        many (`compute` must be a module-level function, for the worker processes); returns
+        how many files were read."""
+        table = self._fact_table()
+        todo: list[tuple[str, list[int]]] = []
+        for path in paths:
+            try:
+                key = _key(os.stat(path))
+            except OSError:
+                continue
+            stored = table.get(path)
+            if not (isinstance(stored, list) and stored[0] == key):
+                todo.append((path, key))
+        if not todo:
+            return 0
+        workers = workers or len(os.sched_getaffinity(0))
+        names = [path for path, _ in todo]
+        if len(todo) < PARALLEL_THRESHOLD or workers < 2:
+            values: Iterable[str | None] = map(compute, names)
+            self._absorb_facts(todo, values)
+        else:
+            with _pool(workers) as pool:
+                self._absorb_facts(todo, pool.map(compute, names, chunksize=32))
+        return len(todo)
+
+    def _absorb_facts(self, todo: list[tuple[str, list[int]]], values: Iterable[str | None]) -> None:
+        table = self._fact_table()
+        for (path, key), value in zip(todo, values, strict=True):
+            table[path] = [key, value]
+        self._facts_dirty = True
+
+    def fact(self, path: str, compute: Callable[[str], str | None]) -> str | None:
+        self._fact_table()
+        assert self._facts is not None
         try:
             key = _key(os.stat(path))
         except OSError:

@@ -8,7 +8,7 @@ from collections.abc import Callable, Sequence
 from dataclasses import dataclass, field
 
 from validators.pyimports.django import StringImport
-from validators.pyimports.scan import FUNCTION, GUARDED, MODULE, ImportRef, ScanResult, SyntaxProblem
+from validators.pyimports.scan import FUNCTION, GUARDED, MODULE, TYPING, ImportRef, ScanResult, SyntaxProblem
 
 
 class FileTree:
@@ -230,6 +230,8 @@ def analyse(
             continue
         package = module if is_package else module.rpartition(".")[0]
         for ref in scanned.imports:
+            if ref.where == TYPING:
+                continue  # never runs, so the image need not have it
             chain = _chain(ref, package, is_module)
             if not chain:
                 continue

@@ -44,6 +44,9 @@ _TYPE_CHECKING = re.compile(rb"[ \t]*(?:[^\W\d]\w*[ \t]*\.[ \t]*)?TYPE_CHECKING[
 _INLINE = re.compile(rb"[;:][ \t]*(?:import|from)[ \t\\(.]")
 
 MODULE, FUNCTION, GUARDED = "module", "function", "guarded"
+# Under `if TYPE_CHECKING:`: never runs, so an image does not need it, but it is still a
+# dependency between modules as import contracts (and import-linter) count them.
+TYPING = "type_checking"
 
 
 @dataclass(frozen=True)
@@ -52,7 +55,7 @@ class ImportRef:
     level: int  # leading dots
     names: tuple[str, ...]  # for "from m import a, b"; () for "import m"
     line: int
-    where: str  # MODULE, FUNCTION or GUARDED
+    where: str  # MODULE, FUNCTION, GUARDED or TYPING
 
 
 @dataclass(frozen=True)
@@ -115,6 +118,39 @@ def _token_problem(data: bytes, masked: bytes) -> SyntaxProblem | None:
     return None
 
 
+def code_lines(data: bytes) -> tuple[list[bytes], set[int], SyntaxProblem | None]:
+    """The physical lines with each string replaced by `S` and comments removed, the indexes
+    of lines that continue a statement (inside a multi-line string, after a backslash), and the
+    problem a tokenizer would raise, if any. A multi-line string leaves an `S` on each of its
+    lines, so that a statement's last line is never taken for a blank one."""
+    if data.startswith(b"\xef\xbb\xbf"):
+        data = data[3:]
+    pieces: list[bytes] = []
+    continued: set[int] = set()
+    last = 0
+    line = 0
+    for m in _NOISE.finditer(data):
+        start, end = m.span()
+        pieces.append(data[last:start])
+        line += data.count(b"\n", last, start)
+        token = m.group(0)
+        if token[:1] == b"#":
+            pass
+        elif token == b"\\\n":
+            pieces.append(b" \n")
+            line += 1
+            continued.add(line)
+        else:
+            n = token.count(b"\n")
+            pieces.append(b"S" + b"\nS" * n)
+            continued.update(range(line + 1, line + n + 1))
+            line += n
+        last = end
+    pieces.append(data[last:])
+    masked = b"".join(pieces)
+    return masked.split(b"\n"), continued, _token_problem(data, masked)
+
+
 def needs_parser(data: bytes) -> bool:
     """Whether an import may not start its line, so that the file is read with `ast`."""
     return _INLINE.search(data) is not None
@@ -152,8 +188,6 @@ def scan_source(data: bytes) -> ScanResult:
     imports: list[ImportRef] = []
     for line, indent, offset, kind in found:
         where = _where(data, headers, line, indent)
-        if where is None:
-            continue  # under `if TYPE_CHECKING:`: never runs
         refs = _parse(data, offset, kind, line, where)
         if refs is None:
             return ScanResult((), _confirm(data, line, "invalid import statement"))
@@ -161,7 +195,7 @@ def scan_source(data: bytes) -> ScanResult:
     return ScanResult(tuple(imports))
 
 
-def _where(data: bytes, headers: list[tuple[int, int, bytes, int]], line: int, indent: int) -> str | None:
+def _where(data: bytes, headers: list[tuple[int, int, bytes, int]], line: int, indent: int) -> str:
     if indent == 0:
         return MODULE
     where = MODULE
@@ -171,14 +205,29 @@ def _where(data: bytes, headers: list[tuple[int, int, bytes, int]], line: int, i
         _, h_indent, keyword, offset = headers[i]
         if h_indent < bound:
             bound = h_indent
-            if keyword == b"def":
-                return GUARDED if where == GUARDED else FUNCTION
             if keyword in (b"if", b"elif") and _TYPE_CHECKING.match(data, offset + len(keyword)):
-                return None
+                return TYPING
+            if keyword == b"def":
+                where = GUARDED if where == GUARDED else FUNCTION
+                typing = _under_type_checking(data, headers, i, bound)
+                return TYPING if typing else where
             if keyword == b"try" and where == MODULE and _guarded(data, headers, i, h_indent, line):
                 where = GUARDED
         i -= 1
     return where
+
+
+def _under_type_checking(data: bytes, headers: list[tuple[int, int, bytes, int]], i: int, bound: int) -> bool:
+    """Whether the header at headers[i] sits (at any depth) under `if TYPE_CHECKING:`."""
+    i -= 1
+    while i >= 0 and bound > 0:
+        _, h_indent, keyword, offset = headers[i]
+        if h_indent < bound:
+            bound = h_indent
+            if keyword in (b"if", b"elif") and _TYPE_CHECKING.match(data, offset + len(keyword)):
+                return True
+        i -= 1
+    return False
 
 
 def _guarded(data: bytes, headers: list[tuple[int, int, bytes, int]], i: int, indent: int, line: int) -> bool:
@@ -278,12 +327,12 @@ def _scan_tree(data: bytes) -> ScanResult:
     except ValueError as exc:
         return ScanResult((), SyntaxProblem(1, str(exc)))
     found: list[ImportRef] = []
-    # (node, inside a function, guarded): guards count up to the nearest enclosing function,
-    # because a try around a `def` does not run the function's body.
-    stack: list[tuple[ast.AST, bool, bool]] = [(tree, False, False)]
+    # (node, inside a function, guarded, under TYPE_CHECKING): guards count up to the nearest
+    # enclosing function, because a try around a `def` does not run the function's body.
+    stack: list[tuple[ast.AST, bool, bool, bool]] = [(tree, False, False, False)]
     while stack:
-        node, in_function, guarded = stack.pop()
-        where = GUARDED if guarded else FUNCTION if in_function else MODULE
+        node, in_function, guarded, typing = stack.pop()
+        where = TYPING if typing else GUARDED if guarded else FUNCTION if in_function else MODULE
         if isinstance(node, ast.Import):
             found.extend(ImportRef(alias.name, 0, (), node.lineno, where) for alias in node.names)
             continue
@@ -291,17 +340,18 @@ def _scan_tree(data: bytes) -> ScanResult:
             names = tuple(alias.name for alias in node.names)
             found.append(ImportRef(node.module or "", node.level, names, node.lineno, where))
             continue
-        children: list[tuple[ast.AST, bool, bool]]
+        children: list[tuple[ast.AST, bool, bool, bool]]
         if isinstance(node, (ast.FunctionDef, ast.AsyncFunctionDef, ast.Lambda)):
-            children = [(child, True, False) for child in ast.iter_child_nodes(node)]
+            children = [(child, True, False, typing) for child in ast.iter_child_nodes(node)]
         elif isinstance(node, ast.If) and _is_type_checking(node.test):
-            children = [(child, in_function, guarded) for child in node.orelse]
+            children = [(child, in_function, guarded, True) for child in node.body]
+            children += [(child, in_function, guarded, typing) for child in node.orelse]
         elif isinstance(node, (ast.Try, ast.TryStar)):
             body_guarded = guarded or any(_catches_import_error(h) for h in node.handlers)
-            children = [(child, in_function, body_guarded) for child in node.body]
+            children = [(child, in_function, body_guarded, typing) for child in node.body]
             rest: list[ast.AST] = [*node.handlers, *node.orelse, *node.finalbody]
-            children += [(child, in_function, guarded) for child in rest]
+            children += [(child, in_function, guarded, typing) for child in rest]
         else:
-            children = [(child, in_function, guarded) for child in ast.iter_child_nodes(node)]
+            children = [(child, in_function, guarded, typing) for child in ast.iter_child_nodes(node)]
         stack.extend(reversed(children))
     return ScanResult(tuple(sorted(found, key=lambda ref: ref.line)))

@@ -1,0 +1,1 @@
+"""Storage: the bottom layer, which must not know the layers above it."""

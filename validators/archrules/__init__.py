@@ -1,0 +1,1 @@
+"""Architecture rules over a Python codebase: its modules, import graph, contracts, code size."""

@@ -1,0 +1,1 @@
+"""The `architecture` validator kind."""
