@@ -66,7 +66,14 @@ CONTRACTS_ONLY = """
 [[validators]]
 name = "arch"
 kind = "architecture"
+parse = "tokens"
 """
+DEFAULT = """
+[[validators]]
+name = "arch"
+kind = "architecture"
+"""
+RULES_TOKENS = RULES + 'parse = "tokens"\n'
 
 
 def timed(command: list[str], cwd: Path) -> tuple[float, subprocess.CompletedProcess[str]]:
@@ -110,51 +117,46 @@ def main() -> None:
         (tmp / "pyproject.toml").write_text(CONTRACTS)
         modules = args.packages * args.subpackages * args.modules
         print(f"codebase: {modules} modules, {lines} lines, 5 contracts")
-        li_cold, li_warm, cd_cold, cd_warm, rules_cold, rules_warm, one = [], [], [], [], [], [], []
-        inner: dict[str, list[float]] = {
-            "contracts cold": [],
-            "contracts warm": [],
-            "rules cold": [],
-            "rules warm": [],
-            "one": [],
-        }
+        configs = (
+            ("contracts, tokenizer check", CONTRACTS_ONLY),
+            ("contracts, full parse (default)", DEFAULT),
+            ("+ code rules, tokenizer check", RULES_TOKENS),
+            ("+ code rules, full parse", RULES),
+        )
+        lint_cold: list[float] = []
+        lint_warm: list[float] = []
+        walls: dict[tuple[str, str], list[float]] = {}
+        inner: dict[tuple[str, str], list[float]] = {}
         for _ in range(args.repeat):
             shutil.rmtree(tmp / ".import_linter_cache", ignore_errors=True)
-            li_cold.append(lint_imports(tmp, cached=False))
+            lint_cold.append(lint_imports(tmp, cached=False))
             lint_imports(tmp, cached=True)  # writes the cache
-            li_warm.append(lint_imports(tmp, cached=True))
-            shutil.rmtree(tmp / ".checkdeck", ignore_errors=True)
-            for key, config, walls in (
-                ("contracts cold", CONTRACTS_ONLY, cd_cold),
-                ("contracts warm", CONTRACTS_ONLY, cd_warm),
-                ("rules cold", RULES, rules_cold),
-                ("rules warm", RULES, rules_warm),
-            ):
-                if key == "rules cold":
-                    shutil.rmtree(tmp / ".checkdeck", ignore_errors=True)
-                took, result = checkdeck(tmp, config)
-                walls.append(took)
-                inner[key].append(float(str(result["duration_s"])))
+            lint_warm.append(lint_imports(tmp, cached=True))
+            for label, config in configs:
+                for state in ("cold", "warm"):
+                    if state == "cold":
+                        shutil.rmtree(tmp / ".checkdeck", ignore_errors=True)
+                    took, result = checkdeck(tmp, config)
+                    walls.setdefault((label, state), []).append(took)
+                    inner.setdefault((label, state), []).append(float(str(result["duration_s"])))
             changed = tmp / "app" / "pkg1" / "sub1" / "mod1.py"
             changed.write_text(changed.read_text() + "\n\ndef added():\n    return 1\n")
             took, changed_result = checkdeck(tmp, RULES)
-            one.append(took)
-            inner["one"].append(float(str(changed_result["duration_s"])))
+            walls.setdefault(("one file changed", "warm"), []).append(took)
+            inner.setdefault(("one file changed", "warm"), []).append(float(str(changed_result["duration_s"])))
         log = (tmp / str(changed_result["log_path"])).read_text() if changed_result.get("log_path") else ""
         times = next((line for line in log.splitlines() if line.startswith("times:")), "")
-        print("  wall time of a fresh process; in brackets, the validator's own time in `checkdeck run`")
-        print(f"  lint-imports, no cache      : {best(li_cold):6.2f} s")
-        print(f"  lint-imports, cached        : {best(li_warm):6.2f} s")
-        rows = (
-            ("checkdeck contracts, cold   ", cd_cold, "contracts cold", li_cold),
-            ("checkdeck contracts, warm   ", cd_warm, "contracts warm", li_warm),
-            ("checkdeck + code rules, cold", rules_cold, "rules cold", li_cold),
-            ("checkdeck + code rules, warm", rules_warm, "rules warm", li_warm),
+        print("  wall time of a fresh process (in brackets: the validator's own time), ratio to lint-imports")
+        print(
+            f"  {'lint-imports':36} cold {best(lint_cold):5.2f} s                 warm (cached) {best(lint_warm):5.2f} s"
         )
-        for label, walls, key, baseline in rows:
-            ratio = best(walls) / best(baseline)
-            print(f"  {label}: {best(walls):6.2f} s ({best(inner[key]):5.2f} s)   ratio {ratio:.2f}x")
-        print(f"  one file changed, warm      : {best(one):6.2f} s ({best(inner['one']):5.2f} s)")
+        for label, _ in (*configs, ("one file changed", "")):
+            parts = []
+            for state, baseline in (("cold", lint_cold), ("warm", lint_warm)):
+                if (label, state) in walls:
+                    wall, own = best(walls[(label, state)]), best(inner[(label, state)])
+                    parts.append(f"{state} {wall:5.2f} s ({own:5.2f} s) {wall / best(baseline):4.2f}x")
+            print(f"  {'checkdeck ' + label:36} " + "   ".join(parts))
         print(f"  last run: {changed_result['summary']}")
         print(f"  last run's {times}")
         print(f"  (whole benchmark: {time.perf_counter() - start:.0f} s)")

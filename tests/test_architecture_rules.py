@@ -355,3 +355,11 @@ def test_a_baselined_contract_break_stays_known_when_its_chain_changes(tmp_path:
     (root / "shop/db/other.py").write_text("\n\nfrom shop.api.routes import handler\n")
     report = check(root)
     assert apply_baseline(report, baseline, "base.json") == (0, 1, 0)
+
+
+def test_an_error_only_the_grammar_shows_is_found_by_the_full_parse(tmp_path: Path) -> None:
+    root = shop(tmp_path, {"shop/services/grammar.py": "import os\nx = = 1\n"})
+    full = [f for f in check(root).findings if f.rule == "architecture/syntax-error"]
+    assert [(f.path, f.line) for f in full] == [("shop/services/grammar.py", 2)]
+    assert "Python cannot import this file" in full[0].message
+    assert [f for f in check(root, parse="tokens").findings if f.rule == "architecture/syntax-error"] == []

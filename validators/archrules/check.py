@@ -16,7 +16,7 @@ from validators.archrules import contracts as contract_rules
 from validators.archrules import graph as graph_build
 from validators.archrules import report_cache
 from validators.archrules.baseline import Baseline
-from validators.archrules.facts import FileFacts, facts_of_file
+from validators.archrules.facts import FileFacts, facts_of_file, parsed_facts_of_file
 from validators.archrules.layout import Layout, LayoutError, find_layout
 from validators.archrules.rules import contract_findings, duplicate_findings, import_findings, size_findings
 from validators.archrules.scope import DEFAULT_EXCLUDES, Scope, python_files, select
@@ -250,17 +250,19 @@ def run_check(
             readable.append(path)
     facts: dict[str, FileFacts] = {}
     if settings.needs_facts:
-        facts_cache = ScanCache(cache_dir / "architecture-v2.json")
+        full = settings.parse == "full"
+        reader = parsed_facts_of_file if full else facts_of_file
+        facts_cache = ScanCache(cache_dir / ("architecture-v2-parsed.json" if full else "architecture-v2.json"))
         wanted = {p: str(project / p) for p in readable}
-        report.files_read = facts_cache.prime_facts(wanted.values(), facts_of_file, workers)
+        report.files_read = facts_cache.prime_facts(wanted.values(), reader, workers)
         for path, abs_path in wanted.items():
-            encoded = facts_cache.fact(abs_path, facts_of_file)
+            encoded = facts_cache.fact(abs_path, reader)
             if encoded is None:
                 continue  # gone since the scan
             ff = FileFacts.decode(encoded)
             problem = ff.syntax_error or ((1, ff.undecodable) if ff.undecodable else None)
             if problem is not None:  # an error of the grammar, which the scan does not see
-                report.findings.append(_parse_finding(path, *problem))
+                report.findings.append(_parse_finding(path, *problem, in_graph=True))
                 continue
             facts[path] = ff
             report.findings += size_findings(path, ff, settings)
@@ -345,7 +347,7 @@ def _save(report: Report, save: Callable[[], None]) -> None:
         report.log.append(f"cache not written: {exc.strerror or exc}")
 
 
-def _parse_finding(path: str, line: int, message: str) -> Finding:
+def _parse_finding(path: str, line: int, message: str, in_graph: bool = False) -> Finding:
     if "UTF-8" in message or "codec can't decode" in message:
         return Finding(
             Severity.ERROR,
@@ -359,7 +361,12 @@ def _parse_finding(path: str, line: int, message: str) -> Finding:
     return Finding(
         Severity.ERROR,
         R + "syntax-error",
-        f"{message}: the file was skipped; its imports are not in the import graph",
+        f"{message}: "
+        + (
+            "Python cannot import this file (its import lines, which still read, are in the graph)"
+            if in_graph
+            else "the file was skipped; its imports are not in the import graph"
+        ),
         path,
         line,
         key=f"syntax-error|{path}",

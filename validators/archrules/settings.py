@@ -53,6 +53,7 @@ class Settings:
     star_imports: bool = False
     max_relative_depth: int = 0  # 0: any depth
     banned_modules: tuple[BannedModule, ...] = ()
+    parse: str = "full"  # or "tokens": the import scanner's tokenizer-level check only
     baseline: str = "architecture-baseline.json"
     fail_on: str = "error"
 
@@ -60,7 +61,7 @@ class Settings:
     def needs_facts(self) -> bool:
         """Whether a rule reads the code itself, beyond its imports."""
         limits = [*self.limits.values(), *(v for o in self.overrides for v in o.limits.values())]
-        return any(limits) or self.duplicate_classes
+        return any(limits) or self.duplicate_classes or self.parse == "full"
 
     def limit(self, rule: str, path: str) -> int:
         """The limit for a file: the last override whose paths match it wins."""
@@ -111,6 +112,7 @@ def from_options(options: Mapping[str, object]) -> Settings:
         star_imports=bool(options.get("star_imports", False)),
         max_relative_depth=int(options.get("max_relative_depth", 0)),  # type: ignore[call-overload]
         banned_modules=banned,
+        parse=str(options.get("parse", "full")),
         baseline=str(options.get("baseline", "architecture-baseline.json")),
         fail_on=str(options.get("fail_on", "error")),
     )

@@ -133,6 +133,11 @@ OPTIONS: Mapping[str, Option] = {
         "Deepest relative import allowed (default 0: any).", check=_count, type_name="integer"
     ),
     "banned_modules": Option("Modules nobody may import, with what to use.", check=_banned, type_name="list"),
+    "parse": Option(
+        'How files are checked for syntax errors: "full" (default: CPython parses each, cached per file) or '
+        '"tokens" (the import scanner\'s tokenizer-level check: faster cold, blind to errors only the grammar shows).',
+        check=one_of("full", "tokens"),
+    ),
     "baseline": Option("The baseline file (default: architecture-baseline.json).", check=string),
     "fail_on": Option('"error" (default) or "warning".', check=one_of("error", "warning")),
 }

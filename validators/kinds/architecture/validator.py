@@ -124,6 +124,12 @@ class ArchitectureValidator(Validator):
                 f"{plural(report.externals, 'external package')}, {plural(report.namespaces, 'namespace package')}",
             ),
             ("scope", f"{plural(total, 'file')} in; include {', '.join(report.scope.include)}"),
+            (
+                "syntax",
+                "every file in scope parsed by CPython"
+                if settings.parse == "full"
+                else 'tokenizer-level check (parse = "tokens"): an error only the grammar shows (`x = = 1`) is not seen',
+            ),
         ]
         for pattern, n in sorted(report.scope.excluded.items(), key=lambda kv: -kv[1]):
             details.append(("excluded", f"{plural(n, 'file')} by {pattern}"))
