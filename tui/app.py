@@ -59,6 +59,9 @@ INBOX_LIMIT = 64  # runner events waiting for the UI before the runner is made t
 SLICE_S = 0.006  # time the UI spends taking in events per turn of its loop
 TAKE = 8  # events taken out of the inbox at a time
 LOG_REFRESH_S = 0.1  # new output reaches the screen this often
+# New findings reach the table this often: the table is rebuilt to keep its order, and a
+# rebuild per finding is quadratic when a validator reports thousands at once.
+FINDINGS_REFRESH_S = 0.2
 INPUT_PRIORITY_S = 0.08  # after a key, the runner hands nothing over for this long
 
 
@@ -133,6 +136,7 @@ class CheckdeckApp(App[int]):
         self._runner_waits = False  # the inbox was full: the runner waits for room
         self._new_logs: dict[str, list[LogBatch]] = {}
         self._logs_timer = False
+        self._findings_timer = False
         self._paused_at: int | None = None  # log lines when the view stopped following
         self.states = {spec.name: ValidatorState(spec) for spec in config.validators}
         for state in self.states.values():
@@ -323,8 +327,9 @@ class CheckdeckApp(App[int]):
             if event.attempt == state.attempt:
                 state.findings.append(event.finding)
                 self._update_pane(event.name)
-                if event.name == self.selected:
-                    self._show_findings(state)
+                if event.name == self.selected and not self._findings_timer:
+                    self._findings_timer = True
+                    self.set_timer(FINDINGS_REFRESH_S, self._show_new_findings)
         elif isinstance(event, Progress):
             state = self.states[event.name]
             if event.attempt == state.attempt:
@@ -522,6 +527,11 @@ class CheckdeckApp(App[int]):
         if not notice.display:
             notice.display = True
         notice.update(text, layout=False)
+
+    def _show_new_findings(self) -> None:
+        self._findings_timer = False
+        if self._has_views() and self.selected in self.states:
+            self._show_findings(self.states[self.selected])
 
     def _show_findings(self, state: ValidatorState) -> None:
         table = self.main.query_one(FindingsTable)

@@ -10,7 +10,7 @@ import pytest
 from textual.widgets import TabbedContent
 
 from tests.architecture_fixture import shop
-from tests.tui.support import finished, make_app, screen_lines, screen_text, wait_until
+from tests.tui.support import command, finished, make_app, project, screen_lines, screen_text, wait_until
 from tui.widgets.findings_table import FindingsTable
 from validators.engine.model import Status
 
@@ -69,3 +69,18 @@ async def test_info_shows_the_score_the_scope_and_counts_per_rule(tmp_path: Path
         assert any(re.fullmatch(r"rule function-lines +3", line) for line in lines), lines
         assert any(re.fullmatch(r"rule contract/layers +1", line) for line in lines), lines
         assert any("Layers (layers, pyproject.toml): broken, 1" in line for line in lines)
+
+
+async def test_thousands_of_findings_at_once_reach_the_table(tmp_path: Path) -> None:
+    # A legacy codebase reports thousands of findings in one burst: the table takes them in
+    # batches (a rebuild per finding took minutes for this many).
+    script = 'for i in $(seq 1 3000); do echo "m$i.py:$i: error: finding $i  [code]"; done; exit 1'
+    root = project(tmp_path / "p", command("types", script, 'findings = "mypy"'))
+    app = make_app(root)
+    async with app.run_test(size=(120, 30)) as pilot:
+        await wait_until(pilot, lambda: finished(app), timeout=60)
+        await pilot.press("enter")
+        table = app.query_one(FindingsTable)
+        await wait_until(pilot, lambda: table.row_count == 3000, timeout=30)
+        await pilot.press("down")
+        assert table.cursor_row == 1
