@@ -137,7 +137,11 @@ class ArchitectureValidator(Validator):
             state = (
                 "could not be checked: " + c.error
                 if c.error
-                else ("kept" if c.kept else f"broken, {plural(c.violations, 'illegal chain')}")
+                else (
+                    "kept"
+                    if c.kept
+                    else f"broken, {plural(c.violations, 'import to remove' if c.type == 'acyclic_siblings' else 'illegal chain')}"
+                )
             )
             ignored = f"; {c.ignored_imports} ignored imports" if c.ignored_imports else ""
             details.append((f"contract {c.id}", f"{c.name} ({c.type}, {c.origin}): {state}{ignored}"))
