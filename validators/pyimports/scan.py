@@ -199,6 +199,7 @@ def _where(data: bytes, headers: list[tuple[int, int, bytes, int]], line: int, i
     if indent == 0:
         return MODULE
     where = MODULE
+    in_function = False  # above the nearest `def`, only `if TYPE_CHECKING:` still matters
     bound = indent
     i = bisect.bisect_left(headers, (line, -1)) - 1
     while i >= 0 and bound > 0:
@@ -207,27 +208,15 @@ def _where(data: bytes, headers: list[tuple[int, int, bytes, int]], line: int, i
             bound = h_indent
             if keyword in (b"if", b"elif") and _TYPE_CHECKING.match(data, offset + len(keyword)):
                 return TYPING
-            if keyword == b"def":
+            if keyword == b"def" and not in_function:
+                in_function = True
                 where = GUARDED if where == GUARDED else FUNCTION
-                typing = _under_type_checking(data, headers, i, bound)
-                return TYPING if typing else where
-            if keyword == b"try" and where == MODULE and _guarded(data, headers, i, h_indent, line):
+            elif (
+                keyword == b"try" and where == MODULE and not in_function and _guarded(data, headers, i, h_indent, line)
+            ):
                 where = GUARDED
         i -= 1
     return where
-
-
-def _under_type_checking(data: bytes, headers: list[tuple[int, int, bytes, int]], i: int, bound: int) -> bool:
-    """Whether the header at headers[i] sits (at any depth) under `if TYPE_CHECKING:`."""
-    i -= 1
-    while i >= 0 and bound > 0:
-        _, h_indent, keyword, offset = headers[i]
-        if h_indent < bound:
-            bound = h_indent
-            if keyword in (b"if", b"elif") and _TYPE_CHECKING.match(data, offset + len(keyword)):
-                return True
-        i -= 1
-    return False
 
 
 def _guarded(data: bytes, headers: list[tuple[int, int, bytes, int]], i: int, indent: int, line: int) -> bool:
