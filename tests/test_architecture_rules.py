@@ -283,7 +283,7 @@ def test_the_score_counts_every_finding_of_every_file(tmp_path: Path) -> None:
     body = "".join(f"    x{i} = 1\n" for i in range(3))
     extra = {f"shop/services/m{i}.py": f"def f():\n{body}" for i in range(30)}
     report = check(shop(tmp_path, extra), max_function_lines=2)
-    assert report.by_rule()["architecture/function-lines"] == 30
+    assert report.rule_counts["architecture/function-lines"] == 30
     assert len(report.scope.files) == 39 and report.clean_files == 9
     assert report.score == pytest.approx(9 / 39)
 

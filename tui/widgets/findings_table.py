@@ -59,10 +59,11 @@ class FindingsTable(DataTable[Text]):
             self.add_column(column + mark, key=column)
         ordered = self._sorted()
         counts: dict[str, int] = {}
-        for f in ordered:
-            counts[f.rule] = counts.get(f.rule, 0) + 1
+        worst: dict[str, int] = {}  # each rule's most severe finding orders the groups
         if self.grouped:
-            worst = {rule: min(SEVERITY_ORDER[f.severity.value] for f in ordered if f.rule == rule) for rule in counts}
+            for f in ordered:
+                counts[f.rule] = counts.get(f.rule, 0) + 1
+                worst[f.rule] = min(worst.get(f.rule, 9), SEVERITY_ORDER[f.severity.value])
             groups = sorted(counts, key=lambda rule: (worst[rule], -counts[rule], rule))
             position = {rule: n for n, rule in enumerate(groups)}
             ordered = sorted(ordered, key=lambda f: position[f.rule])  # stable: the sort holds within a group

@@ -22,7 +22,7 @@ from validators.archrules.rules import contract_findings, duplicate_findings, im
 from validators.archrules.scope import DEFAULT_EXCLUDES, Scope, python_files, select
 from validators.archrules.settings import Settings
 from validators.engine.model import Finding, Severity
-from validators.pyimports.cache import ScanCache
+from validators.pyimports.cache import IMPORTS_CACHE, ScanCache
 from validators.pyimports.scan import ScanResult
 
 R = "architecture/"
@@ -58,15 +58,14 @@ class Report:
     log: list[str] = field(default_factory=list)
     timings: dict[str, float] = field(default_factory=dict)
     fatal: str | None = None  # nothing could be checked
-    rule_counts: Counter[str] = field(default_factory=Counter)  # every finding, baselined ones included
+    # Per rule, every finding that counts against the score: set before a baseline turns the
+    # known ones into notes, so that it changes the verdict and never these counts.
+    rule_counts: Counter[str] = field(default_factory=Counter)
 
     @property
     def score(self) -> float | None:
         total = len(self.scope.files)
         return self.clean_files / total if total else None
-
-    def by_rule(self) -> Counter[str]:
-        return self.rule_counts
 
 
 def counts_against(f: Finding) -> bool:
@@ -182,10 +181,12 @@ def run_check(
         report.timings["total"] = time.perf_counter() - started
         return report
 
-    # Imports: the build-context check's scanner and cache.
+    # Imports of the modules, and the parse health of the files in scope (which include files
+    # outside the root packages when `include` says so): the build-context check's scanner
+    # and cache, one pass over both.
     t = time.perf_counter()
-    scan_cache = ScanCache(cache_dir / "imports-v2.json")
-    absolute = {m.path: str(project / m.path) for m in layout.modules}
+    scan_cache = ScanCache(cache_dir / IMPORTS_CACHE)
+    absolute = {p: str(project / p) for p in dict.fromkeys([*(m.path for m in layout.modules), *report.scope.files])}
     before = scan_cache.scanned
     scan_cache.prime(absolute.values(), workers)
     scans: dict[str, ScanResult | None] = {p: scan_cache.get(a) for p, a in absolute.items()}
@@ -230,11 +231,6 @@ def run_check(
     # Parse health of every file in scope, from the import scan; the code rules from facts
     # cached per file, read only when a rule needs them.
     t = time.perf_counter()
-    others = {p: str(project / p) for p in report.scope.files if p not in absolute}
-    if others:
-        scan_cache.prime(others.values(), workers)
-        scans.update({p: scan_cache.get(a) for p, a in others.items()})
-        _save(report, scan_cache.save)
     readable: list[str] = []
     for path in report.scope.files:
         scan = scans.get(path)
@@ -273,10 +269,10 @@ def run_check(
     by_name = layout.by_name()
     for module in layout.modules:
         scan = scans.get(module.path)
-        if module.path in in_scope:
-            if scan is not None and scan.error is None and module.path in readable_set:
-                report.findings += import_findings(module, scan, by_name, settings)
-        elif scan is not None and scan.error is not None:
+        if module.path in readable_set:
+            assert scan is not None  # readable: scanned without an error
+            report.findings += import_findings(module, scan, by_name, settings)
+        elif module.path not in in_scope and scan is not None and scan.error is not None:
             report.findings.append(
                 Finding(
                     Severity.WARNING,
@@ -422,19 +418,7 @@ def apply_baseline(report: Report, baseline: Baseline, baseline_path: str) -> tu
     new, known, fixed = split(counted, baseline)
     out = list(new)
     for f in known:
-        out.append(
-            Finding(
-                Severity.INFO,
-                f.rule,
-                f"(in {baseline_path}) {f.message}",
-                f.path,
-                f.line,
-                f.hint,
-                f.column,
-                f.key,
-                f.related,
-            )
-        )
+        out.append(dataclasses.replace(f, severity=Severity.INFO, message=f"(in {baseline_path}) {f.message}"))
     for key, n in fixed:
         parts = key.split("|")
         path = parts[1] if len(parts) > 1 and parts[1].endswith(".py") else None

@@ -118,13 +118,12 @@ _KEYWORDS = (b"def", b"async", b"class")
 
 
 class _Block:
-    __slots__ = ("body", "body_indent", "docstring", "first", "indent", "is_class", "methods", "name", "start")
+    __slots__ = ("body", "body_indent", "first", "indent", "is_class", "methods", "name", "start")
 
     def __init__(self, name: str, start: int, indent: int, is_class: bool) -> None:
         self.name, self.start, self.indent, self.is_class = name, start, indent, is_class
         self.body_indent = -1  # the indent of the body's statements; -1 until the first one
         self.first = -1  # the first statement after the docstring
-        self.docstring = False
         self.methods = 0
         self.body = 0  # an inline body (`def f(): return 1`): its lines
 
@@ -144,7 +143,7 @@ def facts_of_source(data: bytes) -> FileFacts:
 
     def close(block: _Block, end: int) -> None:
         if block.is_class:
-            classes.append(ClassDef(_qualified(stack, block), block.start + 1, block.methods, _top(stack)))
+            classes.append(ClassDef(_qualified(stack, block), block.start + 1, block.methods, not stack))
             return
         if block.body:
             body = end - block.first + 1  # an inline body, from the header's last line
@@ -185,12 +184,9 @@ def facts_of_source(data: bytes) -> FileFacts:
                 decorator = stripped.startswith(b"@")
                 if top.body_indent < 0:
                     top.body_indent = indent
-                    if _DOCSTRING.fullmatch(stripped) and not top.is_class:
-                        top.docstring = True
-                    elif decorator:
-                        top.first = PENDING
-                    else:
-                        top.first = i
+                    # A docstring is not length: then the first statement is the next one.
+                    if top.is_class or not _DOCSTRING.fullmatch(stripped):
+                        top.first = PENDING if decorator else i
                 elif top.first in (-1, PENDING) and indent == top.body_indent:
                     top.first = PENDING if decorator else i
             match = (_DEF.match(line) or _CLASS.match(line)) if stripped.startswith(_KEYWORDS) else None
@@ -236,10 +232,6 @@ def _outer_colon(text: bytes, depth: int) -> int:
 
 def _qualified(stack: list[_Block], block: _Block) -> str:
     return ".".join([*(b.name for b in stack), block.name])
-
-
-def _top(stack: list[_Block]) -> bool:
-    return not stack
 
 
 def facts_of_file(path: str) -> str | None:

@@ -508,4 +508,4 @@ def build_labels(builds: list[BuildSource]) -> list[str]:
         if count[b.dockerfile] > 1:
             extra = f" ({b.target or b.label})"
         names.append(b.dockerfile + extra)
-    return list(dict.fromkeys(names)) if len(set(names)) == len(names) else [f"{n} #{i}" for i, n in enumerate(names)]
+    return names if len(set(names)) == len(names) else [f"{n} #{i}" for i, n in enumerate(names)]

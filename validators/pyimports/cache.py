@@ -15,6 +15,8 @@ from validators.process.lifetime import die_with_parent
 from validators.pyimports.scan import ImportRef, ScanResult, SyntaxProblem, scan_source
 
 VERSION = 2  # 2: imports under `if TYPE_CHECKING:` are kept (where=TYPING)
+# The one file every kind that scans imports shares (in the project's cache folder).
+IMPORTS_CACHE = "imports-v2.json"
 PARALLEL_THRESHOLD = 400  # below this, starting worker processes costs more than it saves
 
 
@@ -204,15 +206,13 @@ class ScanCache:
         """Compute the facts of the files whose metadata changed, on every core when there are
         many (`compute` must be a module-level function, for the worker processes); returns
         how many files were read."""
-        table = self._fact_table()
         todo: list[tuple[str, list[int]]] = []
         for path in paths:
             try:
                 key = _key(os.stat(path))
             except OSError:
                 continue
-            stored = table.get(path)
-            if not (isinstance(stored, list) and stored[0] == key):
+            if not self._fresh_fact(path, key):
                 todo.append((path, key))
         if not todo:
             return 0
@@ -232,18 +232,20 @@ class ScanCache:
             table[path] = [key, value]
         self._facts_dirty = True
 
+    def _fresh_fact(self, path: str, key: list[int]) -> bool:
+        stored = self._fact_table().get(path)
+        return isinstance(stored, list) and stored[0] == key
+
     def fact(self, path: str, compute: Callable[[str], str | None]) -> str | None:
-        self._fact_table()
-        assert self._facts is not None
+        table = self._fact_table()
         try:
             key = _key(os.stat(path))
         except OSError:
             return compute(path)
-        stored = self._facts.get(path)
-        if isinstance(stored, list) and stored[0] == key:
-            value = stored[1]
+        if self._fresh_fact(path, key):
+            value = table[path][1]
             return value if isinstance(value, str) else None
         value = compute(path)
-        self._facts[path] = [key, value]
+        table[path] = [key, value]
         self._facts_dirty = True
         return value

@@ -91,7 +91,7 @@ class ArchitectureValidator(Validator):
     ) -> Outcome:
         failing = {Severity.ERROR} if settings.fail_on == "error" else {Severity.ERROR, Severity.WARNING}
         fails = [f for f in report.findings if f.severity in failing]
-        by_rule = report.by_rule()
+        by_rule = report.rule_counts
         total = len(report.scope.files)
         score = report.score
         score_text = (

@@ -53,6 +53,7 @@ from validators.kinds.docker_build.choice import BuilderChoice, choose_builder, 
 from validators.kinds.docker_build.explain_error import BuildFailure, explain_failure
 from validators.kinds.docker_build.options import OPTIONS
 from validators.kinds.docker_build.prediction import Prediction, predict
+from validators.pyimports.cache import IMPORTS_CACHE
 
 _MODULE_NOT_FOUND = re.compile(r"ModuleNotFoundError: No module named '([^']+)'")
 PREDICTION_GRACE_S = 2.0
@@ -344,7 +345,7 @@ class _Build:
             rules.buildkit,
             build_args=tuple(self.build_args.items()),
         )
-        cache = cache_file(self.v.project_dir, "imports-v2.json")
+        cache = cache_file(self.v.project_dir, IMPORTS_CACHE)
         try:
             into.append(
                 await anyio.to_process.run_sync(

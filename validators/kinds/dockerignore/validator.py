@@ -23,6 +23,7 @@ from validators.engine.store import cache_file
 from validators.engine.wording import plural
 from validators.kinds.dockerignore.options import OPTIONS
 from validators.kinds.dockerignore.verdict import Verdict, check_in_worker
+from validators.pyimports.cache import IMPORTS_CACHE
 
 
 class DockerignoreValidator(Validator):
@@ -68,7 +69,7 @@ class DockerignoreValidator(Validator):
                 f"Dockerfile.* in folders up to {MAX_DEPTH} deep)"
             )
             return Outcome(Status.SKIPPED, "no Dockerfile")
-        cache_path = cache_file(self.project_dir, "imports-v2.json")
+        cache_path = cache_file(self.project_dir, IMPORTS_CACHE)
         opts = self.spec.options
         configured = opts.get("engine")
         # Docker 20.10 and current Docker send different contexts from the same tree.
