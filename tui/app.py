@@ -39,6 +39,7 @@ from validators.engine.store import past_runs, read_summary, write_summary
 from validators.engine.wording import plural
 from validators.exports import export
 from validators.process.terminal_text import printable
+from validators.services.pool import ServicePool
 
 from .exit_codes import EXIT_OK, exit_status, outcome_counts
 from .screens.confirm import Confirm
@@ -227,6 +228,7 @@ class CheckdeckApp(App[int]):
                 concurrency=self.concurrency or self.config.concurrency,
                 default_timeout_s=self.config.timeout_s or DEFAULT_TIMEOUT_S,
                 clock=self.clock,
+                services=ServicePool(self.config.services, self.config.project_dir),
             ),
             self._deliver,
         )
@@ -338,6 +340,8 @@ class CheckdeckApp(App[int]):
                 self._update_pane(event.name)
 
     def _on_log(self, event: LogBatch) -> None:
+        if event.name not in self.states:
+            return  # a service's output: in its log file under the run's folder
         # Kept until the end of the turn: the window then takes in only what it keeps.
         if event.attempt == self.states[event.name].attempt:
             self._new_logs.setdefault(event.name, []).append(event)

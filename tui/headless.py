@@ -17,13 +17,14 @@ from rich.table import Table
 from rich.text import Text
 
 from validators.engine.durations import format_duration
-from validators.engine.model import Config, Event, RunSummary, Severity, Status, StatusChanged
+from validators.engine.model import Config, Event, RunSummary, ServiceChanged, Severity, Status, StatusChanged
 from validators.engine.registry import create
 from validators.engine.runner import DEFAULT_TIMEOUT_S, Runner
 from validators.engine.store import write_summary
 from validators.engine.wording import plural
 from validators.exports import export
 from validators.process.terminal_text import printable
+from validators.services.pool import ServicePool
 
 from .exit_codes import EXIT_INTERRUPTED, EXIT_REPORTS, exit_status
 from .writable import describe_os_error
@@ -51,7 +52,14 @@ MAX_FINDINGS_SHOWN = 10
 async def _print_events(events: MemoryObjectReceiveStream[Event], console: Console) -> None:
     async with events:
         async for event in events:
-            if isinstance(event, StatusChanged) and event.status is not Status.PENDING:
+            if isinstance(event, ServiceChanged):
+                stamp = event.at.astimezone().strftime("%H:%M:%S")
+                console.print(
+                    printable(f"{stamp} ⚙ service {event.name}: {event.status.value}  {event.summary}".rstrip()),
+                    markup=False,
+                    highlight=False,
+                )
+            elif isinstance(event, StatusChanged) and event.status is not Status.PENDING:
                 stamp = event.at.astimezone().strftime("%H:%M:%S")
                 attempt = f" (attempt {event.attempt})" if event.attempt > 1 else ""
                 detail = ""
@@ -125,6 +133,7 @@ def run_headless(
                 factory=create,
                 concurrency=concurrency or config.concurrency,
                 default_timeout_s=config.timeout_s or DEFAULT_TIMEOUT_S,
+                services=ServicePool(config.services, config.project_dir),
             ) as runner:
                 # The printer ends by itself when the runner closes its event stream.
                 tg.start_soon(_print_events, runner.subscribe(), console)

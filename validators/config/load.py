@@ -11,13 +11,14 @@ from pathlib import Path
 from validators.config.locate import KeyLocator
 from validators.engine import registry
 from validators.engine.durations import parse_duration
-from validators.engine.model import Config, ValidatorSpec
+from validators.engine.model import Config, ServiceSpec, ValidatorSpec
 from validators.engine.registry import KINDS
 
 CONFIG_NAME = "checkdeck.toml"
 _CHECKDECK_TABLE = re.compile(rb"^[ \t]*\[\[?[ \t]*tool[ \t]*\.[ \t]*checkdeck[ \t]*[\].]", re.MULTILINE)
-TOP_KEYS = ("concurrency", "timeout", "validators")
-COMMON_KEYS = ("name", "kind", "timeout", "watch", "redact")
+TOP_KEYS = ("concurrency", "timeout", "services", "validators")
+COMMON_KEYS = ("name", "kind", "timeout", "watch", "redact", "needs")
+SERVICE_KEYS = ("name", "run", "cwd", "env", "ready", "ready_timeout", "redact")
 
 
 @dataclass(frozen=True)
@@ -123,6 +124,7 @@ class _Loader:
                 self.problem((key,), "unknown key" + _suggest(key, TOP_KEYS))
         concurrency = self._concurrency(table.get("concurrency"))
         timeout = self._duration(("timeout",), table.get("timeout"))
+        services = self._services(table.get("services", []))
         raw = table.get("validators", [])
         specs: list[ValidatorSpec] = []
         if not isinstance(raw, list):
@@ -143,9 +145,103 @@ class _Loader:
                     continue
                 seen[spec.name] = index
                 specs.append(spec)
+        # Named services with a mistake elsewhere still count: one error each, not two.
+        raw_services = table.get("services", [])
+        known = (
+            {e["name"] for e in raw_services if isinstance(e, dict) and isinstance(e.get("name"), str)}
+            if isinstance(raw_services, list)
+            else set()
+        )
+        for index, entry in enumerate(raw):
+            needs = entry.get("needs", []) if isinstance(entry, dict) else []
+            for n, name in enumerate(needs if isinstance(needs, list) else []):
+                if isinstance(name, str) and name not in known:
+                    choices = sorted(known)
+                    self.problem(
+                        ("validators", index, "needs", n),
+                        f"no service named {name!r}"
+                        + (
+                            _suggest(name, choices).replace("valid keys", "services")
+                            if choices
+                            else "; add a [[services]] table"
+                        ),
+                    )
+        for n, service in enumerate(services):
+            if service.name in seen:
+                self.problem(("services", n, "name"), f"{service.name!r} is also a validator's name; a pane needs one")
         if self.problems:
             raise ConfigError(self.problems)
-        return Config(self.project_dir, self.path, tuple(specs), concurrency, timeout)
+        return Config(self.project_dir, self.path, tuple(specs), concurrency, timeout, tuple(services))
+
+    def _services(self, raw: object) -> list[ServiceSpec]:
+        if not isinstance(raw, list):
+            self.problem(("services",), "expected an array of tables ([[services]])")
+            return []
+        found: list[ServiceSpec] = []
+        names: dict[str, int] = {}
+        for index, entry in enumerate(raw):
+            where: tuple[str | int, ...] = ("services", index)
+            if not isinstance(entry, dict):
+                self.problem(where, "expected a table")
+                continue
+            before = len(self.problems)
+            for key in entry:
+                if key not in SERVICE_KEYS:
+                    self.problem((*where, key), "unknown key for a service" + _suggest(key, SERVICE_KEYS))
+            name, run, ready = entry.get("name"), entry.get("run"), entry.get("ready")
+            if not isinstance(name, str) or not name.strip():
+                self.problem((*where, "name") if "name" in entry else where, "expected a non-empty string `name`")
+            elif name in names:
+                self.problem((*where, "name"), f"duplicate service name {name!r} (also service #{names[name] + 1})")
+            else:
+                names[name] = index
+            if isinstance(run, list) and run and all(isinstance(a, str) for a in run):
+                run = tuple(run)
+            elif not isinstance(run, str) or not run.strip():
+                self.problem(
+                    (*where, "run") if "run" in entry else where,
+                    "expected `run`: a command line or a list of arguments",
+                )
+            if not isinstance(ready, str):
+                self.problem(
+                    (*where, "ready") if "ready" in entry else where,
+                    'expected `ready`: "tcp://127.0.0.1:8000", "http://127.0.0.1:8000/health" or "log:REGEX"',
+                )
+            else:
+                from validators.config.probe import probe_problem
+
+                why = probe_problem(ready)
+                if why:
+                    self.problem((*where, "ready"), why)
+            timeout = self._duration((*where, "ready_timeout"), entry.get("ready_timeout", 30))
+            cwd = entry.get("cwd")
+            if cwd is not None and (not isinstance(cwd, str) or not cwd):
+                self.problem((*where, "cwd"), "expected a folder, relative to the project")
+            env = entry.get("env", {})
+            if not isinstance(env, dict) or not all(isinstance(v, str | int | float | bool) for v in env.values()):
+                self.problem((*where, "env"), 'expected a table of strings, e.g. { PORT = "8000" }')
+                env = {}
+            redact = entry.get("redact", [])
+            if not isinstance(redact, list) or not all(isinstance(r, str) and r for r in redact):
+                self.problem((*where, "redact"), 'expected a list of env keys, e.g. ["DATABASE_URL"]')
+                redact = []
+            if len(self.problems) != before:
+                continue
+            assert isinstance(name, str) and isinstance(run, str | tuple) and isinstance(ready, str)
+            line = self.locator.line(where)
+            found.append(
+                ServiceSpec(
+                    name=name,
+                    run=run,
+                    ready=ready,
+                    ready_timeout_s=timeout if timeout is not None else 30.0,
+                    cwd=cwd,
+                    env={k: str(v).lower() if isinstance(v, bool) else str(v) for k, v in env.items()},
+                    source=f"config: {self.path.name}:{line}" if line else f"config: {self.path.name}",
+                    redact=tuple(redact),
+                )
+            )
+        return found
 
     def _concurrency(self, value: object) -> int | None:
         if value is None:
@@ -195,6 +291,10 @@ class _Loader:
         if not isinstance(watch, list) or not all(isinstance(w, str) and w for w in watch):
             self.problem((*where, "watch"), 'expected a list of globs, e.g. ["src/**/*.py"]')
             watch = []
+        needs = entry.get("needs", [])
+        if not isinstance(needs, list) or not all(isinstance(n, str) and n for n in needs):
+            self.problem((*where, "needs"), 'expected a list of service names, e.g. ["api"]')
+            needs = []
         options: dict[str, object] = {}
         if kind_options is not None:
             valid = (*COMMON_KEYS, *kind_options)
@@ -224,4 +324,5 @@ class _Loader:
             source=f"config: {self.path.name}:{line}" if line else f"config: {self.path.name}",
             watch=tuple(watch),
             redact=tuple(redact),
+            needs=tuple(dict.fromkeys(needs)),
         )

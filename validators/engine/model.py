@@ -73,6 +73,22 @@ class ValidatorSpec:
     source: str = "config"  # "config" with file:line, or "detected: <why>"
     watch: tuple[str, ...] = ()  # gitignore-style globs that trigger a rerun in watch mode
     redact: tuple[str, ...] = ()  # env keys whose values are secret besides those named like secrets
+    needs: tuple[str, ...] = ()  # services that must be up (ready) while it runs
+
+
+@dataclass(frozen=True)
+class ServiceSpec:
+    """A process some validators need running (a server, a database): started once per run,
+    ready by a probe, stopped with its whole tree when nothing needs it."""
+
+    name: str
+    run: str | tuple[str, ...]
+    ready: str  # "tcp://host:port", "http://…" (2xx), or "log:REGEX" (a line of its output)
+    ready_timeout_s: float = 30.0
+    cwd: str | None = None  # relative to the project
+    env: Mapping[str, str] = field(default_factory=dict)
+    source: str = "config"
+    redact: tuple[str, ...] = ()
 
 
 @dataclass(frozen=True)
@@ -84,6 +100,7 @@ class Config:
     validators: tuple[ValidatorSpec, ...]
     concurrency: int | None = None
     timeout_s: float | None = None
+    services: tuple[ServiceSpec, ...] = ()
 
 
 @dataclass(frozen=True)
@@ -175,9 +192,29 @@ class Progress:
     text: str = ""  # what a pane shows instead of "done/total label" ("step 4/9 · 2 cached · RUN …")
 
 
+class ServiceStatus(enum.StrEnum):
+    STARTING = "starting"
+    READY = "ready"
+    NOT_READY = "not ready"  # the probe never passed in time; the service was stopped
+    CRASHED = "crashed"  # it ended by itself
+    STOPPED = "stopped"  # checkdeck stopped it: nothing needed it any more
+
+
+@dataclass(frozen=True)
+class ServiceChanged:
+    """A service's state; its output comes as LogBatch events under the service's name."""
+
+    name: str
+    attempt: int
+    status: ServiceStatus
+    at: datetime
+    summary: str = ""
+    log_path: Path | None = None
+
+
 @dataclass(frozen=True)
 class RunFinished:
     summary: RunSummary
 
 
-Event = StatusChanged | LogBatch | FindingReported | Progress | RunFinished
+Event = StatusChanged | LogBatch | FindingReported | Progress | ServiceChanged | RunFinished

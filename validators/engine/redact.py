@@ -3,6 +3,7 @@ config lists under `redact`) never reach a screen, a log or a report in the clea
 
 from __future__ import annotations
 
+import os
 import re
 from collections.abc import Iterable, Mapping
 
@@ -34,8 +35,23 @@ def secret_values(spec: ValidatorSpec) -> tuple[str, ...]:
         table = spec.options.get(option)
         if isinstance(table, Mapping):
             values |= {str(v) for k, v in table.items() if _secret_key(spec, k)}
+    # A value the config takes from the environment (${env:TOKEN} in a header) is a secret.
+    values |= {os.environ[n] for n in _env_names(spec.options) if os.environ.get(n)}
     # Longest first, so that a secret containing another is masked whole.
     return tuple(sorted((v for v in values if len(v) >= MIN_SECRET_LEN), key=len, reverse=True))
+
+
+_ENV_REF = re.compile(r"\$\{env:([A-Za-z_][A-Za-z0-9_]*)\}")
+
+
+def _env_names(value: object) -> set[str]:
+    if isinstance(value, str):
+        return set(_ENV_REF.findall(value))
+    if isinstance(value, Mapping):
+        return {n for k, v in value.items() for n in _env_names(k) | _env_names(v)}
+    if isinstance(value, list | tuple):
+        return {n for v in value for n in _env_names(v)}
+    return set()
 
 
 def redact(text: str, secrets: Iterable[str]) -> str:

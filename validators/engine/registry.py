@@ -50,6 +50,11 @@ KINDS: dict[str, KindEntry] = {
         "validators.kinds.architecture.options:OPTIONS",
         "validators.kinds.architecture.detect:detect",
     ),
+    "websocket": KindEntry(
+        "validators.kinds.websocket.validator:WebsocketValidator",
+        "validators.kinds.websocket.options:OPTIONS",
+        "validators.kinds.websocket.detect:detect",
+    ),
 }
 
 Detector = Callable[[Path], list[ValidatorSpec]]

@@ -23,6 +23,7 @@ from validators.engine.durations import format_duration
 from validators.engine.log_file import LogFile
 from validators.engine.model import (
     Event,
+    Finding,
     RunFinished,
     RunSummary,
     Status,
@@ -30,6 +31,7 @@ from validators.engine.model import (
     ValidatorResult,
     ValidatorSpec,
 )
+from validators.engine.needs import Lease, ServiceHost
 from validators.engine.redact import redact, secret_values
 from validators.engine.run_context import RunContext
 from validators.engine.store import log_name, log_stems, new_run_dir
@@ -66,6 +68,7 @@ class Runner:
         default_timeout_s: float | None = DEFAULT_TIMEOUT_S,
         term_grace_s: float = 2.0,
         clock: Callable[[], float] = time.monotonic,
+        services: ServiceHost | None = None,
     ) -> None:
         names = [s.name for s in specs]
         if len(set(names)) != len(names):
@@ -88,6 +91,10 @@ class Runner:
         self._idle.set()
         self.started_at = datetime.now(UTC)
         self._clock = clock
+        self._services = services
+        missing = {n for s in specs for n in s.needs} if services is None else set()
+        if missing:
+            raise ValueError(f"validators need services but the runner has none: {', '.join(sorted(missing))}")
         self.secrets = {s.name: secret_values(s) for s in specs}
         self.targets = {s.name: self._target(s) for s in specs}
         self.results: dict[str, ValidatorResult] = {
@@ -99,6 +106,8 @@ class Runner:
     async def __aenter__(self) -> Runner:
         self._files = ThreadPoolExecutor(max_workers=1, thread_name_prefix="checkdeck-logs")
         self._tg = await anyio.create_task_group().__aenter__()
+        if self._services is not None:
+            await self._services.open(self._tg, self._events.publish, self.run_dir)
         return self
 
     async def __aexit__(
@@ -111,6 +120,13 @@ class Runner:
         if exc is not None:
             self.cancel_all()
         try:
+            if self._services is not None:
+                # Every validator has settled (the block waited) or is being cancelled; the
+                # services go before the task group closes, each with its whole tree.
+                if exc is None:
+                    await self.wait_idle()
+                with anyio.CancelScope(shield=True):
+                    await self._services.close()
             return await self._tg.__aexit__(exc_type, exc, tb)
         finally:
             # Orphans no single command could claim (several ran when they started) end here.
@@ -147,6 +163,17 @@ class Runner:
     def cancel_all(self) -> None:
         for execution in self._executions.values():
             execution.scope.cancel()
+
+    def dependants(self, service: str) -> list[str]:
+        return [name for name, spec in self.specs.items() if service in spec.needs]
+
+    def restart_service(self, service: str) -> list[str]:
+        """A fresh process for this service, and its dependants run again against it."""
+        names = self.dependants(service)
+        if self._services is not None and names:
+            self._services.renew(service)
+            self.start(names)
+        return names
 
     def log_path(self, name: str, attempt: int) -> Path:
         """Where this attempt's full log is written: one file per validator and attempt."""
@@ -200,10 +227,16 @@ class Runner:
         # Creating a file costs from 0.03 to 0.5 ms on real disks; a helper thread makes the log
         # while the validator waits for its slot, so the loop never waits for the disk.
         prepared = self._files.submit(LogFile, log_path)
+        holder = f"{spec.name}#{attempt}"
+        lease: Lease | None = None
         try:
             with execution.scope:
                 if previous is not None:
                     await previous.done.wait()
+                if spec.needs and self._services is not None:
+                    await self._set_status(spec, attempt, Status.PENDING, f"waiting for {', '.join(spec.needs)}")
+                    # Outside the slot: a service that takes a while to be ready holds no slot.
+                    lease = await self._services.acquire(holder, spec.needs)
                 await self._set_status(spec, attempt, Status.PENDING, "waiting for a slot")
                 async with self._limiter:
                     # Shown running only once its log exists: a cancel that lands while
@@ -223,7 +256,7 @@ class Runner:
                         started = datetime.now(UTC)
                         t0 = self._clock()
                         await self._set_status(spec, attempt, Status.RUNNING, "")
-                        outcome = await self._run_validator(spec, ctx)
+                        outcome = await self._run_validator(spec, ctx, lease)
                         with anyio.CancelScope(shield=True):
                             await ctx.log(f"[checkdeck] {outcome.status.value}: {outcome.summary}")
                             await ctx.flush()
@@ -235,6 +268,9 @@ class Runner:
                         log_file.write(b"[checkdeck] cancelled\n")
                     log_problem = log_problem or log_file.problem()
         finally:
+            if lease is not None or (spec.needs and self._services is not None):
+                assert self._services is not None
+                self._services.release(holder)
             if ctx is None:
                 prepared.add_done_callback(_discard_log)
             with anyio.CancelScope(shield=True):
@@ -271,9 +307,22 @@ class Runner:
                 if self._active == 0:
                     self._idle.set()
 
-    async def _run_validator(self, spec: ValidatorSpec, ctx: RunContext) -> Outcome:
+    async def _run_validator(self, spec: ValidatorSpec, ctx: RunContext, lease: Lease | None) -> Outcome:
         timeout = spec.timeout_s if spec.timeout_s is not None else self.default_timeout_s
         done = anyio.Event()
+        if lease is not None and lease.problem is not None:
+            await ctx.report(lease.problem)
+            await ctx.log(f"[checkdeck] {lease.problem.message}")
+            first = lease.problem.message.splitlines()[0]
+            return Outcome(Status.ERROR, f"not run: {first}")
+        lost = anyio.CancelScope()
+        watching = anyio.CancelScope()
+
+        async def watch_services() -> None:
+            assert lease is not None
+            with watching:
+                await lease.lost.wait()
+                lost.cancel()
 
         async def flusher() -> None:
             # Stopped by an event, not cancelled: a cancel in the middle of publishing a batch
@@ -283,16 +332,24 @@ class Runner:
         try:
             async with anyio.create_task_group() as tg:
                 tg.start_soon(flusher)
+                if lease is not None:
+                    tg.start_soon(watch_services)
                 try:
                     validator = self._factory(spec, self.project_dir)
                     await ctx.log(f"[checkdeck] {spec.name} ({spec.kind}): {validator.describe()}")
                     outcome = Outcome(Status.FAILED, "")
-                    with anyio.move_on_after(timeout) as deadline:
+                    with lost, anyio.move_on_after(timeout) as deadline:
                         outcome = await validator.run(ctx)
-                    if deadline.cancelled_caught:
+                    if lost.cancelled_caught:
+                        assert lease is not None
+                        crash: Finding = lease.lost_finding()
+                        await ctx.report(crash)
+                        outcome = Outcome(Status.FAILED, crash.message.splitlines()[0])
+                    elif deadline.cancelled_caught:
                         assert timeout is not None
                         outcome = Outcome(Status.FAILED, f"timed out after {format_duration(timeout)}")
                 finally:
+                    watching.cancel()
                     done.set()
         except Exception as exc:
             trace = "".join(traceback.format_exception(exc))

@@ -1,0 +1,1 @@
+"""The `websocket` kind: a declared event contract checked against a live server."""
