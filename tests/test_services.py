@@ -13,7 +13,8 @@ import pytest
 
 from tests.helpers import command, none_left_within, run_specs
 from validators.config.load import ConfigError, load_config
-from validators.engine.model import Event, ServiceChanged, ServiceSpec, ServiceStatus, Status, ValidatorSpec
+from validators.engine.model import Event, LogBatch, ServiceChanged, ServiceSpec, ServiceStatus, Status, ValidatorSpec
+from validators.engine.registry import create
 from validators.engine.runner import Runner
 from validators.services.pool import ServicePool
 
@@ -161,18 +162,15 @@ async def wait_for(runner: Runner, seen: Callable[[Event], bool]) -> None:
 
 async def test_cancel_stops_the_service_with_its_children(tmp_path: Path, marker: str) -> None:
     port = free_port()
-    flag = tmp_path / "running"
-    slow = needing(command("client", f"touch {flag}; sleep 60"), "api")
+    # The line comes after the service is ready (the validator waits for it) and once the
+    # command is in its sleep: the handshake to cancel on.
+    slow = needing(command("client", f"echo in-sleep-{marker}; sleep 60"), "api")
 
     async def cancel_once_running(runner: Runner) -> None:
-        def running(event: Event) -> bool:
-            return flag.exists() and any(
-                True for _ in [event]
-            )  # any event after the flag exists: the validator is in its sleep
-
-        await wait_for(runner, lambda e: isinstance(e, ServiceChanged) and e.status is ServiceStatus.READY)
-        while not flag.exists():
-            await wait_for(runner, running)
+        await wait_for(
+            runner,
+            lambda e: isinstance(e, LogBatch) and e.name == "client" and any("in-sleep-" in t for _, _, t in e.lines()),
+        )
         runner.cancel_all()
 
     summary, events = await run_with(
@@ -192,7 +190,7 @@ async def test_restart_gives_a_fresh_process_and_reruns_its_dependants(tmp_path:
         async with Runner(
             [needing(command("client", connects(port)), "api")],
             project_dir=tmp_path,
-            factory=__import__("validators.engine.registry", fromlist=["create"]).create,
+            factory=create,
             services=pool,
         ) as runner:
 

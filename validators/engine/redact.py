@@ -6,6 +6,7 @@ from __future__ import annotations
 import os
 import re
 from collections.abc import Iterable, Mapping
+from typing import Any
 
 from validators.engine.model import ValidatorSpec
 
@@ -27,30 +28,39 @@ def _secret_key(spec: ValidatorSpec, key: object) -> bool:
     return looks_secret(str(key)) or key in spec.redact
 
 
+def secrets_of(tables: Iterable[Mapping[Any, Any]], redact_keys: Iterable[str] = ()) -> set[str]:
+    """Values of keys named like a secret, or listed under `redact`, in these tables."""
+    listed = set(redact_keys)
+    return {str(v) for table in tables for k, v in table.items() if looks_secret(str(k)) or k in listed}
+
+
+def ordered(values: Iterable[str]) -> tuple[str, ...]:
+    """Longest first, so that a secret containing another is masked whole; short values would
+    mask ordinary words."""
+    return tuple(sorted((v for v in set(values) if len(v) >= MIN_SECRET_LEN), key=len, reverse=True))
+
+
 def secret_values(spec: ValidatorSpec) -> tuple[str, ...]:
     """Values of secret-looking keys in the tables that reach a process: a command's `env`,
     an image build's `build_args`."""
-    values: set[str] = set()
-    for option in ("env", "build_args"):
-        table = spec.options.get(option)
-        if isinstance(table, Mapping):
-            values |= {str(v) for k, v in table.items() if _secret_key(spec, k)}
+    tables = [t for t in (spec.options.get("env"), spec.options.get("build_args")) if isinstance(t, Mapping)]
+    values = secrets_of(tables, spec.redact)
     # A value the config takes from the environment (${env:TOKEN} in a header) is a secret.
-    values |= {os.environ[n] for n in _env_names(spec.options) if os.environ.get(n)}
-    # Longest first, so that a secret containing another is masked whole.
-    return tuple(sorted((v for v in values if len(v) >= MIN_SECRET_LEN), key=len, reverse=True))
+    values |= {os.environ[n] for n in env_names(spec.options) if os.environ.get(n)}
+    return ordered(values)
 
 
-_ENV_REF = re.compile(r"\$\{env:([A-Za-z_][A-Za-z0-9_]*)\}")
+ENV_REF = re.compile(r"\$\{env:([A-Za-z_][A-Za-z0-9_]*)\}")
 
 
-def _env_names(value: object) -> set[str]:
+def env_names(value: object) -> set[str]:
+    """Every NAME of `${env:NAME}` in a value, keys included, however deep."""
     if isinstance(value, str):
-        return set(_ENV_REF.findall(value))
+        return set(ENV_REF.findall(value))
     if isinstance(value, Mapping):
-        return {n for k, v in value.items() for n in _env_names(k) | _env_names(v)}
+        return {n for k, v in value.items() for n in env_names(k) | env_names(v)}
     if isinstance(value, list | tuple):
-        return {n for v in value for n in _env_names(v)}
+        return {n for v in value for n in env_names(v)}
     return set()
 
 

@@ -268,8 +268,7 @@ class Runner:
                         log_file.write(b"[checkdeck] cancelled\n")
                     log_problem = log_problem or log_file.problem()
         finally:
-            if lease is not None or (spec.needs and self._services is not None):
-                assert self._services is not None
+            if spec.needs and self._services is not None:
                 self._services.release(holder)
             if ctx is None:
                 prepared.add_done_callback(_discard_log)

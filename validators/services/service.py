@@ -17,7 +17,7 @@ from validators.engine.durations import format_duration
 from validators.engine.log_file import LogFile
 from validators.engine.model import ServiceChanged, ServiceSpec, ServiceStatus
 from validators.engine.needs import Publish
-from validators.engine.redact import looks_secret, redact
+from validators.engine.redact import ordered, redact, secrets_of
 from validators.engine.run_context import RunContext
 from validators.process.run import describe_exit
 from validators.services.probe import LogWatch, Readiness, wait_ready
@@ -26,8 +26,7 @@ TAIL_LINES = 20
 
 
 def service_secrets(spec: ServiceSpec) -> tuple[str, ...]:
-    values = {v for k, v in spec.env.items() if looks_secret(k) or k in spec.redact}
-    return tuple(sorted((v for v in values if len(v) >= 4), key=len, reverse=True))
+    return ordered(secrets_of([spec.env], spec.redact))
 
 
 class RunningService:

@@ -11,10 +11,10 @@ from pathlib import Path
 from typing import Any, Literal
 
 from validators.config.options import OptionError
+from validators.engine.redact import ENV_REF
 from validators.wscontract.pointer import check_pointer
 
 OrderMode = Literal["first_occurrence", "strict", "subsequence"]
-_ENV = re.compile(r"\$\{env:([A-Za-z_][A-Za-z0-9_]*)\}")
 _SESSION = re.compile(r"\$\{session\.([a-z_]+)\}")
 SESSION_VALUES = ("user_id", "thread_id", "nonce", "index")
 
@@ -96,24 +96,13 @@ class Contract:
     isolation: Isolation = field(default_factory=Isolation)
 
 
-def env_names(value: object) -> set[str]:
-    """Every NAME of `${env:NAME}` in a value, however deep."""
-    if isinstance(value, str):
-        return set(_ENV.findall(value))
-    if isinstance(value, Mapping):
-        return set().union(*(env_names(k) | env_names(v) for k, v in value.items())) if value else set()
-    if isinstance(value, list | tuple):
-        return set().union(*(env_names(v) for v in value)) if value else set()
-    return set()
-
-
 def substitute(value: Any, session: Mapping[str, str], env: Mapping[str, str]) -> Any:
     """${session.*} and ${env:*} replaced in every string of a message, keys included."""
     if isinstance(value, str):
         if "${" not in value:
             return value
         value = _SESSION.sub(lambda m: session.get(m.group(1), m.group(0)), value)
-        return _ENV.sub(lambda m: env.get(m.group(1), ""), value)
+        return ENV_REF.sub(lambda m: env.get(m.group(1), ""), value)
     if isinstance(value, Mapping):
         return {substitute(k, session, env): substitute(v, session, env) for k, v in value.items()}
     if isinstance(value, list):

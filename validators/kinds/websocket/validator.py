@@ -14,6 +14,7 @@ import anyio
 
 from validators.engine.base import Option, Outcome, Validator
 from validators.engine.model import Finding, Severity, Status
+from validators.engine.redact import env_names
 from validators.engine.run_context import RunContext
 from validators.engine.wording import plural
 from validators.kinds.websocket.options import OPTIONS
@@ -26,7 +27,6 @@ from validators.wscontract.spec import (
     Isolation,
     Limits,
     Order,
-    env_names,
     load_schema_file,
     parse_events,
     parse_isolation,
@@ -269,13 +269,16 @@ class WebsocketValidator(Validator):
         contract = checker.contract
         details: list[tuple[str, str]] = []
         timings: list[str] = []
+        # Each session's first arrival of each event, in one pass over its messages.
+        firsts: dict[str, list[float]] = {}
+        for r in results:
+            seen: set[str] = set()
+            for m in r.messages:
+                if m.type is not None and m.type not in seen:
+                    seen.add(m.type)
+                    firsts.setdefault(m.type, []).append(m.at_s)
         for name in [e for e, r in contract.events.items() if r.required] or list(contract.events):
-            times = sorted(
-                m.at_s
-                for r in results
-                for m in r.messages[:]
-                if m.type == name and m is next(x for x in r.messages if x.type == name)
-            )
+            times = sorted(firsts.get(name, []))
             if times:
                 p95 = times[min(len(times) - 1, round(0.95 * (len(times) - 1)))]
                 timings.append(f"{name} p50 {statistics.median(times) * 1000:.1f} ms, p95 {p95 * 1000:.1f} ms")
